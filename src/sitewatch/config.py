@@ -43,7 +43,7 @@ def data_dir(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     if env.get("SITEWATCH_DATA"):
         return Path(env["SITEWATCH_DATA"])
-    for base in (Path.cwd(), _PACKAGE_DIR.parents[2]):
+    for base in (Path.cwd(), _PACKAGE_DIR.parents[1]):
         candidate = (base / ".." / "shared" / "data").resolve()
         if candidate.is_dir():
             return candidate
