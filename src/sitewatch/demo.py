@@ -107,6 +107,13 @@ def run_demo(
             ),
         )
         briefing = render_briefing(data_, out / "briefing.html")
+        # The PDF needs the optional WeasyPrint extra; without it the HTML is the briefing.
+        import importlib.util
+
+        if importlib.util.find_spec("weasyprint") is not None:
+            from sitewatch.report import render_pdf
+
+            log(f"PDF briefing written to {render_pdf(data_, out / 'briefing.pdf')}")
         n_sites = len(data_.sites)
         n_passes = len(data_.passes)
     log(f"briefing written to {briefing}")

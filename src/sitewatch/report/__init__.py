@@ -1,5 +1,24 @@
-"""Briefings (HTML) and, later, PDF and exports."""
+"""Briefings (HTML, PDF) and exports (GeoJSON, KML, GeoPackage, CSV, STIX 2.1).
 
-from sitewatch.report.briefing import BriefingData, Section, collect_briefing, render_briefing
+Later stages feed both through the hooks documented in :mod:`sitewatch.report.providers`.
+"""
 
-__all__ = ["BriefingData", "Section", "collect_briefing", "render_briefing"]
+from sitewatch.report.briefing import (
+    BriefingData,
+    Section,
+    collect_briefing,
+    render_briefing,
+    render_html,
+    render_pdf,
+)
+from sitewatch.report.providers import register_section
+
+__all__ = [
+    "BriefingData",
+    "Section",
+    "collect_briefing",
+    "register_section",
+    "render_briefing",
+    "render_html",
+    "render_pdf",
+]
