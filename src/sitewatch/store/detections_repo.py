@@ -316,7 +316,7 @@ def review(
     except ValueError as exc:
         raise InputError(str(exc), field="value") from None
     if act is ReviewAction.SET_STATE:
-        clean = _check_state(clean)
+        clean = _check_state(clean, get_detection(ws, detection_id).effective_class)
     with ws.session() as s:
         if s.get(DetectionRow, detection_id) is None:
             raise NotFoundError(f"no detection {detection_id}")
@@ -333,20 +333,16 @@ def review(
     return get_detection(ws, detection_id)
 
 
-def _check_state(value: str) -> str:
-    """Validate a posture/state against the measure stage's vocabulary when it exists."""
+def _check_state(value: str, class_name: str) -> str:
+    """Validate a posture/state against the measure stage's vocabulary for the class."""
     try:
         states = importlib.import_module("sitewatch.measure.states")
     except ImportError:
         return value
-    known = getattr(states, "known_states", None)
-    if callable(known):
-        names = {str(x) for x in known()}
-        if names and value not in names:
-            raise InputError(
-                f"unknown state {value!r}", field="value", expected=", ".join(sorted(names))
-            )
-    return value
+    try:
+        return str(states.parse_state(value, class_name).value)
+    except ValueError as exc:
+        raise InputError(str(exc), field="value") from None
 
 
 def set_measurements(ws: Workspace, values: dict[int, dict[str, Any]]) -> None:
