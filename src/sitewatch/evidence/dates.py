@@ -62,9 +62,9 @@ def parse_date_span(text: str) -> DateSpan:
                 mid = first + timedelta(days=int(wk.group(1)) - 1)
                 return DateSpan(mid - timedelta(days=3), mid + timedelta(days=3), "week")
             parts = {"early": (1, 10), "mid": (11, 20), "late": (21, last)}
-            for word, (a, b) in parts.items():
+            for word, (lo, hi) in parts.items():
                 if word in note:
-                    return DateSpan(first.replace(day=a), first.replace(day=b), "part-month")
+                    return DateSpan(first.replace(day=lo), first.replace(day=hi), "part-month")
             if note:
                 raise ValueError(f"unreadable date {text!r}")
             return DateSpan(first, first.replace(day=last), "month")

@@ -18,8 +18,9 @@ social media                  F3     account's reliability cannot be judged; pos
 note                          F6     the analyst's own note: neither source nor claim graded
 ============================  =====  ==========================================================
 
->>> default_grade("news")
-(Grade(reliability='B', credibility=3), 'news: established outlets are usually reliable; the claim is not yet confirmed by another source')
+>>> grade, why = default_grade("news")
+>>> str(grade), why[:40]
+('B3', 'news: established outlets are usually re')
 >>> default_grade("carrier pigeon")[0]
 Grade(reliability='F', credibility=6)
 """
@@ -42,7 +43,8 @@ DEFAULT_GRADES: dict[str, tuple[str, str]] = {
     "vessel activity": ("B2", "transponder data is usually reliable; spoofing and gaps occur"),
     "news": (
         "B3",
-        "established outlets are usually reliable; the claim is not yet confirmed by another source",
+        "established outlets are usually reliable; "
+        "the claim is not yet confirmed by another source",
     ),
     "analyst": ("B3", "a named analyst with a record; an interpretation, not a fact"),
     "official statement": (

@@ -179,7 +179,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             )
         start = reader.line_num + 1
         for raw in reader:
-            extra = raw.get(None)  # type: ignore[call-overload]
+            extra = raw.get(None)
             row = _normalise({k: v for k, v in raw.items() if k is not None})
             if extra:
                 row["__extra__"] = str(extra)

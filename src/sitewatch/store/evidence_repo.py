@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sitewatch.errors import NotFoundError
+from sitewatch.errors import InputError, NotFoundError
+from sitewatch.evidence.archive import archive_record
+from sitewatch.evidence.links import EvidenceLink, LinkKind, check_link
 from sitewatch.evidence.model import EvidenceItem, EvidenceKind, Grade
+from sitewatch.store.tables.assess import EvidenceLinkRow
 from sitewatch.store.tables.core import EvidenceHistoryRow, EvidenceRow, SiteRow
 from sitewatch.store.workspace import Workspace
 
@@ -19,10 +23,14 @@ __all__ = [
     "AddResult",
     "HistoryEntry",
     "add_evidence",
+    "add_link",
+    "attach_archive",
     "get_evidence",
     "grade_evidence",
     "history",
     "list_evidence",
+    "list_links",
+    "remove_link",
     "update_evidence",
 ]
 
@@ -218,7 +226,11 @@ def update_evidence(
     """Edit fields of an item; each changed field is written to the history first."""
     unknown = set(changes) - _EDITABLE
     if unknown:
-        raise ValueError(f"cannot edit {sorted(unknown)}; editable: {sorted(_EDITABLE)}")
+        raise InputError(
+            f"cannot edit {', '.join(sorted(unknown))}",
+            field="field",
+            expected=", ".join(sorted(_EDITABLE)),
+        )
     with ws.session() as s:
         row = s.get(EvidenceRow, evidence_id)
         if row is None:
@@ -264,3 +276,120 @@ def history(ws: Workspace, evidence_id: int) -> list[HistoryEntry]:
             HistoryEntry(r.changed_at, r.changed_by, r.field, r.old_value, r.new_value, r.reason)
             for r in rows
         ]
+
+
+def _links(s: Session) -> list[EvidenceLink]:
+    rows = s.scalars(select(EvidenceLinkRow).order_by(EvidenceLinkRow.id))
+    return [EvidenceLink(r.source_id, r.target_id, LinkKind(r.kind), r.note) for r in rows]
+
+
+def add_link(
+    ws: Workspace,
+    source_id: int,
+    target_id: int,
+    kind: LinkKind,
+    *,
+    user: str,
+    note: str | None = None,
+) -> EvidenceLink:
+    """Record that ``source_id`` corroborates / contradicts ``target_id``.
+
+    Both items must exist; a self-link, a duplicate, a pair that would both corroborate and
+    contradict, or a corroboration cycle is refused with an :class:`InputError` and nothing is
+    written (see :mod:`sitewatch.evidence.links`). The link is also written to both items'
+    history, so ``evidence history`` shows when it was made and by whom.
+    """
+    link = EvidenceLink(source_id, target_id, kind, note)
+    with ws.session() as s:
+        for eid in (source_id, target_id):
+            if s.get(EvidenceRow, eid) is None:
+                raise NotFoundError(f"no evidence item {eid}")
+        check_link(_links(s), link)
+        now = datetime.now(UTC)
+        s.add(
+            EvidenceLinkRow(
+                source_id=source_id,
+                target_id=target_id,
+                kind=kind.value,
+                note=note,
+                created_at=now,
+                created_by=user,
+            )
+        )
+        for eid in (source_id, target_id):
+            s.add(
+                EvidenceHistoryRow(
+                    evidence_id=eid,
+                    changed_at=now,
+                    changed_by=user,
+                    field="link",
+                    old_value=None,
+                    new_value=f"{source_id} {kind.value} {target_id}",
+                    reason=note,
+                )
+            )
+        s.flush()
+    return link
+
+
+def remove_link(
+    ws: Workspace, source_id: int, target_id: int, kind: LinkKind, *, user: str, reason: str
+) -> None:
+    """Delete a link (contradiction matches either direction); the removal stays in history."""
+    with ws.session() as s:
+        q = select(EvidenceLinkRow).where(EvidenceLinkRow.kind == kind.value)
+        rows = [
+            r
+            for r in s.scalars(q)
+            if (r.source_id, r.target_id) == (source_id, target_id)
+            or (
+                kind is LinkKind.CONTRADICTS
+                and (r.target_id, r.source_id) == (source_id, target_id)
+            )
+        ]
+        if not rows:
+            raise NotFoundError(f"no link {source_id} {kind.value} {target_id}")
+        now = datetime.now(UTC)
+        for r in rows:
+            text = f"{r.source_id} {r.kind} {r.target_id}"
+            for eid in (r.source_id, r.target_id):
+                s.add(
+                    EvidenceHistoryRow(
+                        evidence_id=eid,
+                        changed_at=now,
+                        changed_by=user,
+                        field="link",
+                        old_value=text,
+                        new_value=None,
+                        reason=reason,
+                    )
+                )
+            s.delete(r)
+
+
+def list_links(ws: Workspace, evidence_id: int | None = None) -> list[EvidenceLink]:
+    """Links in a stable order (source, target, kind); only those touching an item if given."""
+    with ws.session() as s:
+        links = _links(s)
+    if evidence_id is not None:
+        links = [lk for lk in links if evidence_id in (lk.source_id, lk.target_id)]
+    return sorted(links, key=lambda lk: (lk.source_id, lk.target_id, lk.kind.value))
+
+
+def attach_archive(
+    ws: Workspace, evidence_id: int, path: str | Path, *, user: str, reason: str | None = None
+) -> EvidenceItem:
+    """Record a local copy of an item's source: its sha256 and absolute path (with history).
+
+    The file is hashed where it lies, not copied: the archive folder is the analyst's to keep.
+    """
+    rec = archive_record(path)
+    get_evidence(ws, evidence_id)  # a clear NotFoundError before anything is written
+    return update_evidence(
+        ws,
+        evidence_id,
+        user=user,
+        reason=reason or f"archived local copy ({rec.size} bytes)",
+        archive_sha256=rec.sha256,
+        archive_path=rec.path,
+    )
