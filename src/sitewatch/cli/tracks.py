@@ -118,6 +118,13 @@ def activity(
     offshore_km: Annotated[
         float, typer.Option("--offshore-km", help="Offshore zone radius around a naval site.")
     ] = 30.0,
+    log_evidence: Annotated[
+        bool,
+        typer.Option(
+            "--log-evidence",
+            help="Also log each day's activity as an evidence item (graded B2 by default).",
+        ),
+    ] = False,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -127,6 +134,7 @@ def activity(
     from sitewatch.store import sites_repo
     from sitewatch.store.tracks_repo import load_adsb, load_ais
     from sitewatch.tracks.activity import air_activity, fill_days, is_naval, sea_activity
+    from sitewatch.tracks.claims import air_claims, sea_claims
     from sitewatch.tracks.geo import bundled_coastline, load_coastline
     from sitewatch.tracks.plot import plot_daily
 
@@ -145,7 +153,9 @@ def activity(
         if is_naval(s):
             coast = load_coastline(coastline) if coastline else bundled_coastline()
             ais = load_ais(ws, start=start, end=end, bbox=(w, so, e, n))
-            daily = sea_activity(ais, s, coastline=coast, offshore_km=offshore_km).daily
+            sea = sea_activity(ais, s, coastline=coast, offshore_km=offshore_km)
+            daily = sea.daily
+            claims = sea_claims(sea, s.slug)
         else:
             mil: list[str] = []
             if military_list is not None:
@@ -154,7 +164,21 @@ def activity(
                 mil = [x.split("#")[0].strip() for x in military_list.read_text().splitlines()]
                 mil = [x for x in mil if x]
             adsb = load_adsb(ws, start=start, end=end, bbox=(w, so, e, n))
-            daily = air_activity(adsb, s, field_elevation_ft=elevation, military=mil).daily
+            air = air_activity(adsb, s, field_elevation_ft=elevation, military=mil)
+            daily = air.daily
+            claims = air_claims(air, s.slug)
+        if log_evidence:
+            from sitewatch.store import evidence_repo
+            from sitewatch.tracks.evidence import claims_to_items
+
+            res = evidence_repo.add_evidence(
+                ws, claims_to_items(claims, source="sitewatch tracks (imported ADS-B/AIS files)")
+            )
+            console_err.print(
+                f"evidence: {len(res.added)} activity items logged, "
+                f"{len(res.skipped)} already present",
+                highlight=False,
+            )
     daily = fill_days(
         daily, start.strftime("%Y-%m-%d"), (end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     )
