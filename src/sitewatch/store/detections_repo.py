@@ -47,15 +47,22 @@ __all__ = [
 
 
 class BoxLike(Protocol):
-    """What :func:`add_detections` needs of a detection."""
+    """What :func:`add_detections` needs of a detection (read-only attributes)."""
 
-    class_name: str
-    score: float
-    cx: float
-    cy: float
-    length_px: float
-    width_px: float
-    angle_deg: float
+    @property
+    def class_name(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def cx(self) -> float: ...
+    @property
+    def cy(self) -> float: ...
+    @property
+    def length_px(self) -> float: ...
+    @property
+    def width_px(self) -> float: ...
+    @property
+    def angle_deg(self) -> float: ...
 
 
 @dataclass(frozen=True)
