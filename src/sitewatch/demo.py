@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sitewatch.config import data_dir
 from sitewatch.errors import SitewatchError
-from sitewatch.evidence import parse_evidence_file
 from sitewatch.imagery import inspect_pass
 from sitewatch.report import collect_briefing, render_briefing
 from sitewatch.sites import Site, SiteKind
-from sitewatch.store import Workspace, evidence_repo, passes_repo, sites_repo
+from sitewatch.store import Workspace, passes_repo, sites_repo
 
 __all__ = ["DEMO_PAIR", "SAMPLE_LABEL", "SAMPLE_SITE", "DemoResult", "run_demo"]
 
@@ -30,6 +30,10 @@ DEMO_PAIR = (
 )
 SAMPLE_SITE = "airbus-sample"
 SAMPLE_LABEL = "Airbus Pléiades sample — location and dates not published by the provider"
+CASE = "syria-2024"
+#: The briefing's date: the day Maxar showed An-124s loading at Hmeimim.
+AS_OF = datetime(2024, 12, 13, 23, 59, 59, tzinfo=UTC)
+EVOLUTION_TITLE = "Assessment over time"
 
 
 @dataclass(frozen=True)
@@ -51,13 +55,77 @@ def _missing_data_message(root: Path) -> str:
     )
 
 
+def _detect_sample(ws: Workspace, pass_ids: list[int], log: Callable[[str], None]) -> bool:
+    """Run the bundled detector over the sample passes; False when no model is installed."""
+    from sitewatch.detect import default_model_path
+    from sitewatch.pipeline import detect_pass
+
+    if not default_model_path().is_file():
+        log("detector: no model file installed; detections skipped (run `sitewatch train`)")
+        return False
+    for pid in pass_ids:
+        res = detect_pass(ws, pid)
+        log(f"detections on pass {pid}: {res.by_class} (model {res.model_version})")
+    return True
+
+
+def _compare_sample(ws: Workspace, pass_ids: list[int], log: Callable[[str], None]) -> None:
+    from collections import Counter
+
+    from sitewatch.change.workspace import compare_passes
+
+    cmp = compare_passes(ws, pass_ids[0], pass_ids[1])
+    kinds = Counter(e.kind.value for e in cmp.result.events)
+    log(f"change pass {pass_ids[0]} → {pass_ids[1]}: {dict(sorted(kinds.items()))}")
+
+
+def _evolution_section(ws: Workspace, out: Path, log: Callable[[str], None]) -> None:
+    """Register a briefing section with the case's judgment over time (13 Dec → 31 Jan)."""
+    from sitewatch.assess import evolution, plot_evolution
+    from sitewatch.report import providers
+    from sitewatch.report.briefing import data_uri
+
+    dates = [datetime(2024, 12, d, tzinfo=UTC) for d in (6, 9, 11, 13, 16, 20, 27)] + [
+        datetime(2025, 1, d, tzinfo=UTC) for d in (3, 10, 17, 24, 31)
+    ]
+    records = evolution(ws, CASE, dates)
+    png = out / "assessment-evolution.png"
+    plot_evolution(records, png)
+    uri = data_uri(png.read_bytes())
+    rows = "".join(
+        f"<tr><td>{r['as_of'][:10]}</td><td>{r['leader'] or '—'}</td>"
+        f"<td>{r['estimative_word']}</td><td>{r['confidence']}</td></tr>"
+        for r in records
+    )
+    html = (
+        "<p>How the judgment moved as evidence arrived, from the built-in case's graded "
+        "timeline and ACH ratings (method: <code>docs/assessment.md</code>).</p>"
+        f'<figure><img class="fig" alt="assessment over time" src="{uri}"></figure>'
+        "<table><tr><th>as of</th><th>leading hypothesis</th><th>estimative word</th>"
+        f"<th>confidence</th></tr>{rows}</table>"
+    )
+    providers.unregister_section(EVOLUTION_TITLE)
+    providers.register_section(EVOLUTION_TITLE, lambda _ctx: html, order=15)
+    log(f"assessment evolution: {len(records)} snapshots, 6 Dec 2024 → 31 Jan 2025")
+
+
 def run_demo(
     out_dir: str | Path = "demo-out",
     *,
     data: str | Path | None = None,
     log: Callable[[str], None] = print,
+    detect: bool = True,
 ) -> DemoResult:
-    """Build ``out_dir/demo.db`` from scratch and write ``out_dir/briefing.html``."""
+    """Build ``out_dir/demo.db`` from scratch and write ``out_dir/briefing.html`` (and PDF).
+
+    The chain: the built-in case (sites, graded and linked evidence, hypotheses, ratings,
+    indicators); the sample airport's two passes; detections with the bundled model and their
+    measurements; change between the passes; the case briefing as of 13 Dec 2024 with the
+    assessment's evolution to late January 2025.
+    """
+    from sitewatch.assess import load_case
+    from sitewatch.report import providers
+
     root = Path(data) if data is not None else data_dir()
     timeline = root / "case-syria-2024" / "timeline.csv"
     images = root / "airbus-aircraft" / "images"
@@ -70,11 +138,12 @@ def run_demo(
         stale.unlink(missing_ok=True)
     with Workspace.open(db) as ws:
         log(f"workspace {db}: {len(sites_repo.list_sites(ws))} case sites")
-        parsed = parse_evidence_file(timeline, sites=sites_repo.list_sites(ws))
-        for err in parsed.errors:
-            log(f"rejected: {err}")
-        added = evidence_repo.add_evidence(ws, parsed.items)
-        log(f"evidence: {len(added.added)} items from {timeline.name}")
+        report = load_case(ws, CASE, user="sitewatch demo", data=root)
+        log(
+            f"case {CASE}: {report.evidence_added} evidence items, {report.graded} graded, "
+            f"{report.links_added} links, {report.hypotheses} hypotheses, "
+            f"{report.ratings} ratings, {report.indicators} indicators"
+        )
         sample = sites_repo.add_site(
             ws,
             Site(
@@ -85,6 +154,7 @@ def run_demo(
                 properties={"note": SAMPLE_LABEL},
             ),
         )
+        pass_ids: list[int] = []
         for tag, name in zip(("before", "after"), DEMO_PAIR, strict=True):
             p = inspect_pass(
                 images / name,
@@ -94,26 +164,32 @@ def run_demo(
                 label=f"{SAMPLE_LABEL} ({tag})",
             )
             res = passes_repo.add_pass(ws, p)
+            pass_ids.append(res.pass_.id or 0)
             log(f"pass {res.pass_.id}: {name} ({tag})")
-        sites_repo.set_baseline(
-            ws, SAMPLE_SITE, passes_repo.list_passes(ws, SAMPLE_SITE)[0].id or 0
-        )
-        data_ = collect_briefing(
-            ws,
-            title="sitewatch demo briefing",
-            subtitle=(
-                "Russian sites in Syria and Libya, December 2024 – January 2025, and a sample "
-                "airport from the Airbus Pléiades set. Every row cites its source."
-            ),
-        )
-        briefing = render_briefing(data_, out / "briefing.html")
-        # The PDF needs the optional WeasyPrint extra; without it the HTML is the briefing.
-        import importlib.util
+        sites_repo.set_baseline(ws, SAMPLE_SITE, pass_ids[0])
+        if detect and _detect_sample(ws, pass_ids, log):
+            _compare_sample(ws, pass_ids, log)
+        _evolution_section(ws, out, log)
+        try:
+            data_ = collect_briefing(
+                ws,
+                title="sitewatch demo briefing: Russian forces in Syria, as of 13 December 2024",
+                subtitle=(
+                    "Russian sites in Syria and Libya and a sample airport from the Airbus "
+                    "Pléiades set. Every judgment cites its evidence; every row its source."
+                ),
+                as_of=AS_OF,
+            )
+            briefing = render_briefing(data_, out / "briefing.html")
+            # The PDF needs the optional WeasyPrint extra; without it the HTML is the briefing.
+            import importlib.util
 
-        if importlib.util.find_spec("weasyprint") is not None:
-            from sitewatch.report import render_pdf
+            if importlib.util.find_spec("weasyprint") is not None:
+                from sitewatch.report import render_pdf
 
-            log(f"PDF briefing written to {render_pdf(data_, out / 'briefing.pdf')}")
+                log(f"PDF briefing written to {render_pdf(data_, out / 'briefing.pdf')}")
+        finally:
+            providers.unregister_section(EVOLUTION_TITLE)
         n_sites = len(data_.sites)
         n_passes = len(data_.passes)
     log(f"briefing written to {briefing}")
