@@ -1,0 +1,87 @@
+"""Compare two passes stored in a workspace: the boundary between change and the store.
+
+:func:`compare_passes` reads both passes and their current, reviewed detections
+(:mod:`sitewatch.store.detections_repo`), registers the passes, derives events with the
+patch verifier, and (by default) saves the comparison with
+:mod:`sitewatch.store.change_repo`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sitewatch.change.boxes import Box, boxes_from_detections
+from sitewatch.change.events import ChangeResult, Tolerances, detect_changes
+from sitewatch.change.register import register_passes
+from sitewatch.change.verify import PatchVerifier
+from sitewatch.errors import InputError
+from sitewatch.imagery.reader import RasterReader
+from sitewatch.store import Workspace
+
+__all__ = ["PassComparison", "compare_passes", "pass_boxes"]
+
+
+@dataclass(frozen=True)
+class PassComparison:
+    """The result of comparing two stored passes (and the saved registration id, if saved)."""
+
+    pass_a_id: int
+    pass_b_id: int
+    result: ChangeResult
+    registration_id: int | None
+
+
+def pass_boxes(ws: Workspace, pass_id: int, *, min_score: float = 0.0) -> list[Box]:
+    """A pass's current, non-rejected detections as boxes (reviewed class/type/state)."""
+    from sitewatch.store import detections_repo
+
+    return boxes_from_detections(detections_repo.list_detections(ws, pass_id, min_score=min_score))
+
+
+def compare_passes(
+    ws: Workspace,
+    pass_a_id: int,
+    pass_b_id: int,
+    *,
+    min_score: float = 0.0,
+    verify: bool = True,
+    save: bool = True,
+    tolerances: Tolerances | None = None,
+) -> PassComparison:
+    """Register pass A to pass B, match their detections, derive and store the events."""
+    from sitewatch.store import change_repo, passes_repo
+
+    if pass_a_id == pass_b_id:
+        raise InputError("compare needs two different passes", field="PASS_B")
+    pa = passes_repo.get_pass(ws, pass_a_id)
+    pb = passes_repo.get_pass(ws, pass_b_id)
+    reg = register_passes(pa, pb)
+    gsd = pa.gsd_m if pa.gsd_m is not None else pb.gsd_m
+    from sitewatch.store import detections_repo
+
+    a = pass_boxes(ws, pass_a_id, min_score=min_score)
+    b = pass_boxes(ws, pass_b_id, min_score=min_score)
+    for pid, boxes in ((pass_a_id, a), (pass_b_id, b)):
+        # An empty pass is a finding only if something looked at it.
+        if not boxes and detections_repo.latest_run(ws, pid) is None:
+            raise InputError(
+                f"pass {pid} has no detections yet",
+                field="PASS_A" if pid == pass_a_id else "PASS_B",
+                expected="a finished detection run or analyst-added boxes",
+            )
+    with RasterReader(pa.path) as ra, RasterReader(pb.path) as rb:
+        result = detect_changes(
+            a,
+            b,
+            reg,
+            gsd_m=gsd,
+            tolerances=tolerances,
+            verifier=PatchVerifier(ra, rb) if verify else None,
+        )
+    reg_id = None
+    if save:
+        stored = change_repo.save_comparison(
+            ws, pass_a_id, pass_b_id, result, params={"min_score": min_score, "verify": verify}
+        )
+        reg_id = stored.id
+    return PassComparison(pass_a_id, pass_b_id, result, reg_id)
