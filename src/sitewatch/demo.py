@@ -34,6 +34,7 @@ CASE = "syria-2024"
 #: The briefing's date: the day Maxar showed An-124s loading at Hmeimim.
 AS_OF = datetime(2024, 12, 13, 23, 59, 59, tzinfo=UTC)
 EVOLUTION_TITLE = "Assessment over time"
+CHANGE_TITLE = "Sample airport: what changed between the passes"
 
 
 @dataclass(frozen=True)
@@ -70,13 +71,62 @@ def _detect_sample(ws: Workspace, pass_ids: list[int], log: Callable[[str], None
 
 
 def _compare_sample(ws: Workspace, pass_ids: list[int], log: Callable[[str], None]) -> None:
+    """Compare the sample passes and add a briefing section: counts against the baseline,
+    the counts plot, and a before/after crop for every change (stayed objects are not changes).
+    """
     from collections import Counter
+    from html import escape
 
-    from sitewatch.change.workspace import compare_passes
+    from sitewatch.change import count_series, event_crop_png, plot_series, series_table
+    from sitewatch.change.workspace import compare_passes, pass_boxes
+    from sitewatch.imagery import RasterReader
+    from sitewatch.report import providers
+    from sitewatch.report.briefing import data_uri
 
     cmp = compare_passes(ws, pass_ids[0], pass_ids[1])
     kinds = Counter(e.kind.value for e in cmp.result.events)
     log(f"change pass {pass_ids[0]} → {pass_ids[1]}: {dict(sorted(kinds.items()))}")
+    rows = count_series(
+        [(f"pass {pid}", pass_boxes(ws, pid)) for pid in pass_ids], baseline=0, by_type=True
+    )
+    cols, body = series_table(rows)
+    table = "<table><tr>" + "".join(f"<th>{escape(str(c))}</th>" for c in cols) + "</tr>"
+    table += "".join(
+        "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in line) + "</tr>" for line in body
+    )
+    table += "</table>"
+    before = passes_repo.get_pass(ws, pass_ids[0])
+    after = passes_repo.get_pass(ws, pass_ids[1])
+    changes = [e for e in cmp.result.events if e.kind.value not in ("stayed", "out_of_view")]
+    crops = []
+    with RasterReader(before.path) as rb, RasterReader(after.path) as ra:
+        for i, e in enumerate(changes, start=1):
+            png = event_crop_png(e, rb, ra, cmp.result.registration)
+            where = e.after_xy or e.before_xy
+            at = f" at ({where[0]:.0f}, {where[1]:.0f}) px" if where else ""
+            crops.append(
+                f'<figure class="crop"><img alt="event {i}" src="{data_uri(png)}">'
+                f"<figcaption>{i}. {escape(e.kind.value)} — {escape(e.class_name)}{at}"
+                "</figcaption></figure>"
+            )
+    reg = cmp.result.registration
+    html = (
+        f"<p>Pass {pass_ids[0]} (baseline) against pass {pass_ids[1]}: registered with "
+        f"{reg.inliers} inlier matches, residual {reg.rms_px:.2f} px. Events: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+        + ". Detections are the bundled model's, unreviewed; every event below is a "
+        "candidate for the analyst to confirm.</p>"
+        f'<figure><img class="fig" alt="counts per pass" '
+        f'src="{data_uri(plot_series(rows, title="Objects per pass (sample airport)"))}">'
+        f"</figure>{table}"
+        "<p>Before | after, 96 m on a side, for each arrival, departure, move or state "
+        "change (a cross marks the registered position where the object is not seen).</p>"
+        '<div class="crops" style="display:flex;flex-wrap:wrap;gap:8px">'
+        + "".join(crops)
+        + "</div>"
+    )
+    providers.unregister_section(CHANGE_TITLE)
+    providers.register_section(CHANGE_TITLE, lambda _ctx: html, order=12)
 
 
 def _evolution_section(ws: Workspace, out: Path, log: Callable[[str], None]) -> None:
@@ -190,6 +240,7 @@ def run_demo(
                 log(f"PDF briefing written to {render_pdf(data_, out / 'briefing.pdf')}")
         finally:
             providers.unregister_section(EVOLUTION_TITLE)
+            providers.unregister_section(CHANGE_TITLE)
         n_sites = len(data_.sites)
         n_passes = len(data_.passes)
     log(f"briefing written to {briefing}")

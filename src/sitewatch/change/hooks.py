@@ -75,6 +75,8 @@ def _to_after(matrix: Sequence[Sequence[float]], xy: tuple[float, float]) -> tup
 def _events(ws: Workspace, reg: change_repo.StoredRegistration) -> list[EventView]:
     out = []
     for e in change_repo.list_events(ws, registration_id=reg.id):
+        if e.kind == "stayed":  # not a change: the briefing marks only what changed
+            continue
         if e.after is not None:
             x, y = e.after
         elif e.before is not None:
