@@ -155,7 +155,9 @@ def test_killed_batch_restarts_without_redoing_or_duplicating(
     assert sorted(summary.processed + summary.skipped) == sorted(ids)
     assert not summary.failed
     assert len(summary.workers) == 2  # both workers ran windows and reported their peak RSS
-    assert all(0 < mb < 1024 for mb in summary.workers.values())
+    # in-process workers report the whole test process's RSS: only check it was measured
+    # (bench/scale.py measures per-worker memory in separate processes)
+    assert all(mb > 0 for mb in summary.workers.values())
 
     with Workspace.open(db) as ws, Workspace.open(ref_db) as ref_ws:
         ref_ids = [p.id for p in passes_repo.list_passes(ref_ws, "hmeimim")]

@@ -78,7 +78,8 @@ def seed_labels(db: Path, data_root: Path) -> None:
 def web_demo(tmp_path_factory: pytest.TempPathFactory, data_root: Path) -> Path:
     """The demo workspace, built once, with the provider's labels stored as detections."""
     out = tmp_path_factory.mktemp("web-demo")
-    run_demo(out, log=lambda _: None)
+    # detect=False: these tests store the provider's labels as the detections themselves
+    run_demo(out, log=lambda _: None, detect=False)
     seed_labels(out / "demo.db", data_root)
     load_case_if_any(out / "demo.db")
     return out / "demo.db"
