@@ -19,7 +19,8 @@ import numpy as np
 from sitewatch.config import data_dir
 
 
-def main(root: Path) -> None:
+def find_pairs(root: Path) -> list[tuple[int, str, str, int, int]]:
+    """(inliers, image a, image b, dx, dy) for every pair showing the same ground."""
     files = sorted((root / "airbus-aircraft" / "images").glob("*.jpg"))
     orb = cv2.ORB_create(3000)
     feats = []
@@ -52,7 +53,11 @@ def main(root: Path) -> None:
                 round(m[1, 2] * scale),
             )
         )
-    for inliers, a, b, dx, dy in sorted(found, reverse=True):
+    return sorted(found, reverse=True)
+
+
+def main(root: Path) -> None:
+    for inliers, a, b, dx, dy in find_pairs(root):
         print(inliers, a, b, dx, dy)
 
 

@@ -1,0 +1,218 @@
+"""``sitewatch detect``, ``sitewatch train`` and ``sitewatch eval``: the detector's commands.
+
+``detect FILE`` needs no workspace: it writes GeoJSON. For a raster without a CRS the geometry
+is in pixel coordinates (x right, y down) and the collection says ``"frame": "pixel"``; with a
+CRS the geometry is RFC 7946 lon/lat and each feature also carries its pixel polygon.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sitewatch.cli.options import JsonOpt, ModelOpt
+from sitewatch.cli.output import console, console_err, print_json, print_table
+from sitewatch.errors import InputError
+
+__all__ = ["detections_geojson", "register"]
+
+
+def detections_geojson(dets: Sequence[Any], *, source: str | None = None) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of detections (pixel frame when they have no lon/lat).
+
+    >>> from sitewatch.detect.types import Detection
+    >>> d = Detection("aircraft", 0.9, 10.0, 5.0, 8.0, 4.0, 0.0,
+    ...               ((14.0, 7.0), (6.0, 7.0), (6.0, 3.0), (14.0, 3.0)), "v1")
+    >>> fc = detections_geojson([d])
+    >>> fc["frame"], fc["features"][0]["properties"]["class"]
+    ('pixel', 'aircraft')
+    >>> ring = fc["features"][0]["geometry"]["coordinates"][0]
+    >>> ring[0] == ring[-1], len(ring)
+    (True, 5)
+    """
+    georef = bool(dets) and all(d.polygon_lonlat for d in dets)
+    features = []
+    for d in dets:
+        ring = list(d.polygon_lonlat) if georef else list(d.polygon)
+        ring = [
+            [round(float(x), 8 if georef else 2), round(float(y), 8 if georef else 2)]
+            for x, y in ring
+        ]
+        area2 = sum(
+            a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:] + ring[:1], strict=True)
+        )
+        if georef and area2 < 0:
+            ring.reverse()  # RFC 7946: exterior rings counter-clockwise in lon/lat
+        ring.append(ring[0])
+        props: dict[str, Any] = {
+            "class": d.class_name,
+            "score": round(float(d.score), 4),
+            "cx_px": round(float(d.cx), 2),
+            "cy_px": round(float(d.cy), 2),
+            "length_px": round(float(d.length_px), 2),
+            "width_px": round(float(d.width_px), 2),
+            "angle_deg": round(float(d.angle_deg), 2),
+            "model_version": d.model_version,
+        }
+        if georef:
+            props["polygon_px"] = [[round(float(x), 2), round(float(y), 2)] for x, y in d.polygon]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": props,
+            }
+        )
+    fc: dict[str, Any] = {"type": "FeatureCollection"}
+    if not georef:
+        fc["frame"] = "pixel"
+    if source:
+        fc["source"] = source
+    fc["features"] = features
+    return fc
+
+
+def detect_file(
+    file: Annotated[Path, typer.Argument(help="Raster: GeoTIFF/COG, JPEG or PNG.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="GeoJSON file to write.")],
+    gsd: Annotated[
+        float | None, typer.Option("--gsd", help="Metres per pixel (required without a CRS).")
+    ] = None,
+    model: ModelOpt = None,
+    threshold: Annotated[float, typer.Option(help="Minimum score.")] = 0.3,
+    as_json: JsonOpt = False,
+) -> None:
+    """Detect aircraft, ships, helicopters and vehicles in one raster file; write GeoJSON."""
+    from sitewatch.detect import EngineStats, detect_raster
+
+    stats = EngineStats()
+    dets = detect_raster(
+        file, gsd_m=gsd, model=model, threshold=threshold, progress=True, stats=stats
+    )
+    fc = detections_geojson(dets, source=str(file))
+    try:
+        out.write_text(json.dumps(fc) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write ({exc.strerror})", path=out, field="--out") from None
+    counts: dict[str, int] = {}
+    for d in dets:
+        counts[d.class_name] = counts.get(d.class_name, 0) + 1
+    if as_json:
+        print_json(
+            {"out": str(out), "detections": len(dets), "by_class": counts, "seconds": stats.total_s}
+        )
+        return
+    by_class = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+    console.print(
+        f"{len(dets)} detections ({by_class}) in {stats.total_s:.1f} s → {out}",
+        highlight=False,
+    )
+
+
+def train_cmd(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the ONNX model and its sidecar.")
+    ] = Path("runs/train"),
+    data: Annotated[Path | None, typer.Option("--data", help="Shared data folder.")] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", help="Training steps (default: as shipped).")
+    ] = None,
+    max_steps: Annotated[
+        int | None, typer.Option("--max-steps", help="Smoke mode: stop after N small steps (CI).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+) -> None:
+    """Train the detector from ../shared/data (needs the ``train`` extra: torch, onnx)."""
+    try:
+        from sitewatch.detect.train import TrainConfig, train
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise InputError(
+            f"training needs the 'train' extra ({exc})", expected="pip install sitewatch[train]"
+        ) from None
+    from sitewatch.config import data_dir
+
+    cfg = TrainConfig()
+    if steps is not None:
+        cfg.steps, cfg.stop_at = steps, None
+    if seed is not None:
+        cfg.seed = seed
+    if max_steps is not None:
+        # smoke mode: tiny batches, no checkpoints, so CI finishes in seconds
+        cfg.steps, cfg.batch, cfg.crop, cfg.checkpoint_every = max_steps, 2, 128, 0
+        cfg.stop_at = None
+        cfg.max_images_per_source = 2
+    path = train(data or data_dir(), out, cfg, log=lambda m: console_err.print(m, highlight=False))
+    console.print(f"model written to {path}", highlight=False)
+
+
+def eval_cmd(
+    data: Annotated[Path, typer.Option("--data", help="Labelled image folder.")],
+    fmt: Annotated[str, typer.Option("--format", help="airbus | dota | voc | yolo-obb")],
+    model: ModelOpt = None,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split", help="auto (committed held-out part where one exists) | val | train | all"
+        ),
+    ] = "auto",
+    gsd: Annotated[
+        float | None, typer.Option("--gsd", help="Override the images' GSD (m/px).")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Evaluate only the first N images.")
+    ] = None,
+    plot: Annotated[Path, typer.Option("--plot", help="PR-curve PNG to write.")] = Path(
+        "pr-curve.png"
+    ),
+    as_json: JsonOpt = False,
+) -> None:
+    """AP50 and AP50:95 per class on a labelled folder, and a precision–recall plot."""
+    from sitewatch.detect import load_model
+    from sitewatch.detect.evaluate import evaluate_images, plot_pr, predictor
+    from sitewatch.detect.trainset import load_eval_set
+
+    mdl = load_model(model)
+    images, note = load_eval_set(data, fmt, split=split, gsd_m=gsd)
+    if limit is not None:
+        images = images[:limit]
+    if not images:
+        raise InputError("no labelled images found", path=data, expected=f"a {fmt} folder")
+    report = evaluate_images(images, predictor(mdl), classes=mdl.classes)
+    plot_pr(report, plot, title=f"{data.name} ({note})")
+    rows = [
+        (cls, r.n_gt, r.n_pred, f"{r.ap50:.3f}", f"{r.ap50_95:.3f}")
+        for cls, r in report.classes.items()
+    ]
+    if as_json:
+        print_json(
+            {
+                "data": str(data),
+                "note": note,
+                "model_version": mdl.version,
+                "images": report.images,
+                "seconds_per_image": report.seconds_per_image,
+                "classes": {
+                    c: {"n_gt": r.n_gt, "ap50": r.ap50, "ap50_95": r.ap50_95}
+                    for c, r in report.classes.items()
+                },
+                "plot": str(plot),
+            }
+        )
+        return
+    print_table(f"{data.name}: {note}", ["class", "gt", "pred", "AP50", "AP50:95"], rows)
+    console.print(
+        f"{report.images} images, {report.seconds_per_image:.2f} s/image, model {mdl.version};"
+        f" PR curve → {plot}",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``detect``, ``train`` and ``eval`` to the ``sitewatch`` command."""
+    app.command("detect")(detect_file)
+    app.command("train")(train_cmd)
+    app.command("eval")(eval_cmd)

@@ -1,0 +1,362 @@
+"""Run the detector over a raster of any size, window by window, with ONNX Runtime.
+
+The raster is never read whole: it is cut into equal tiles in the MODEL's pixel frame (the
+raster resampled to the model GSD), each tile is read from its native-resolution window with
+rasterio's resampling read, tiles are batched into ONNX Runtime, and reading the next batch
+overlaps inference on the current one. Each tile owns the detections whose centres fall in its
+share of the overlaps; what remains doubled across a seam is removed by rotated-IoU NMS.
+
+>>> plan_tiles(1280, 1280, tile=1536, overlap=128)
+(1280, 1280, [(0, 0)])
+>>> tw, th, origins = plan_tiles(5000, 3000, tile=1024, overlap=128)
+>>> tw, th, len(origins), origins[-1]
+(960, 864, 24, (4040, 2136))
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import rasterio
+from rasterio.errors import NotGeoreferencedWarning
+
+from sitewatch.detect.boxes import OrientedBox
+from sitewatch.detect.decode import decode
+from sitewatch.detect.merge import nms_rotated
+from sitewatch.detect.model import DetectorModel, load_model
+from sitewatch.detect.types import Detection
+from sitewatch.errors import InputError
+from sitewatch.imagery.reader import RasterReader, Window
+
+__all__ = ["EngineStats", "TileJob", "detect_raster", "native_gsd", "plan_tiles", "tile_jobs"]
+
+#: Overlap between tiles in model pixels (metres at 1 m GSD): more than the longest aircraft.
+DEFAULT_OVERLAP = 128
+DEFAULT_TILE = 1536
+
+
+def _ceil32(v: float) -> int:
+    return max(32, math.ceil(v / 32.0) * 32)
+
+
+def _axis(size: int, tile: int, overlap: int) -> tuple[int, list[int]]:
+    if size <= tile:
+        return _ceil32(size), [0]
+    n = math.ceil((size - overlap) / (tile - overlap))
+    t = min(tile, _ceil32((size + (n - 1) * overlap) / n))
+    while t * n - (n - 1) * overlap < size:  # rounding can leave a gap: widen by one step
+        n += 1
+    step = (size - t) / (n - 1)
+    return t, [round(i * step) for i in range(n)]
+
+
+def plan_tiles(
+    width: int, height: int, *, tile: int, overlap: int
+) -> tuple[int, int, list[tuple[int, int]]]:
+    """Equal tiles (each side a multiple of 32, at most ``tile``) covering width × height.
+
+    The tile size is chosen so that the tiles fit the raster with little padding; adjacent
+    tiles overlap by at least ``overlap``.
+    """
+    tw, xs = _axis(width, tile, overlap)
+    th, ys = _axis(height, tile, overlap)
+    return tw, th, [(x, y) for y in ys for x in xs]
+
+
+def native_gsd(ds: rasterio.DatasetReader) -> float | None:
+    """Metres per pixel from a georeferenced raster, or ``None`` without a CRS.
+
+    Geographic CRSs are converted at the raster's centre latitude.
+    """
+    if ds.crs is None or ds.transform.is_identity:
+        return None
+    a, b, d, e = ds.transform.a, ds.transform.b, ds.transform.d, ds.transform.e
+    px = math.sqrt(abs(a * e - b * d))
+    if ds.crs.is_geographic:
+        lat = ds.transform.f + e * ds.height / 2
+        return px * 111_320.0 * math.sqrt(abs(math.cos(math.radians(lat))))
+    factor = ds.crs.linear_units_factor[1] if ds.crs.linear_units_factor else 1.0
+    return float(px * factor)
+
+
+@dataclass(frozen=True)
+class TileJob:
+    """One tile: its origin in the model frame and the native window it is read from."""
+
+    x0: int
+    y0: int
+    window: Window
+    # model pixels per native pixel in x and y, exact for this window
+    sx: float
+    sy: float
+    # the part of the model frame whose detections this tile keeps (x0, y0, x1, y1)
+    own: tuple[float, float, float, float]
+
+
+@dataclass
+class EngineStats:
+    """Where the time went on one run."""
+
+    tiles: int = 0
+    model_pixels: int = 0
+    session_s: float = 0.0
+    read_wait_s: float = 0.0
+    decode_s: float = 0.0
+    merge_s: float = 0.0
+    total_s: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def _owners(origins: list[int], t: int, size: int) -> list[tuple[float, float]]:
+    out = []
+    for i, o in enumerate(origins):
+        lo = 0.0 if i == 0 else (origins[i - 1] + t + o) / 2
+        hi = float(size) if i == len(origins) - 1 else (o + t + origins[i + 1]) / 2
+        out.append((lo, hi))
+    return out
+
+
+def tile_jobs(
+    width: int,
+    height: int,
+    scale: float,
+    *,
+    tile: int = DEFAULT_TILE,
+    overlap: int = DEFAULT_OVERLAP,
+) -> tuple[int, int, list[TileJob]]:
+    """Tiles for a ``width`` × ``height`` raster seen at ``scale`` model px per native px.
+
+    >>> tw, th, jobs = tile_jobs(2560, 2560, 0.5, tile=1536)
+    >>> tw, th, len(jobs), jobs[0].window
+    (1280, 1280, 1, Window(col=0, row=0, width=2560, height=2560))
+    """
+    mw, mh = max(1, round(width * scale)), max(1, round(height * scale))
+    tw, xs = _axis(mw, tile, overlap)
+    th, ys = _axis(mh, tile, overlap)
+    ox, oy = _owners(xs, tw, mw), _owners(ys, th, mh)
+    jobs = []
+    for j, y in enumerate(ys):
+        for i, x in enumerate(xs):
+            col, row = round(x / scale), round(y / scale)
+            ww, wh = max(1, round(tw / scale)), max(1, round(th / scale))
+            jobs.append(
+                TileJob(
+                    x,
+                    y,
+                    Window(col, row, ww, wh),
+                    tw / ww,
+                    th / wh,
+                    (ox[i][0], oy[j][0], ox[i][1], oy[j][1]),
+                )
+            )
+    return tw, th, jobs
+
+
+def _batches(jobs: list[TileJob], n: int) -> Iterator[list[TileJob]]:
+    for i in range(0, len(jobs), n):
+        yield jobs[i : i + n]
+
+
+def detect_raster(
+    path: str | Path,
+    *,
+    gsd_m: float | None = None,
+    model: DetectorModel | str | Path | None = None,
+    threshold: float = 0.3,
+    iou_threshold: float = 0.4,
+    tile: int = DEFAULT_TILE,
+    overlap: int = DEFAULT_OVERLAP,
+    batch: int = 2,
+    classes: tuple[str, ...] | None = None,
+    progress: bool | Callable[[int, int], None] = False,
+    stats: EngineStats | None = None,
+    model_path: str | Path | None = None,
+) -> list[Detection]:
+    """Detect objects in a raster of any size; pixel coordinates are the ORIGINAL raster's.
+
+    Parameters
+    ----------
+    path
+        GeoTIFF/COG (with or without CRS), JPEG or PNG.
+    gsd_m
+        Metres per pixel of the raster; required when it has no CRS, overrides the CRS.
+    model
+        A loaded model, a path to an ONNX file, or ``None`` for the default model.
+    threshold
+        Minimum heatmap peak score to keep.
+    iou_threshold
+        Rotated IoU above which the lower-scored of two same-class boxes is dropped.
+    tile, overlap
+        Tile size and overlap in model pixels.
+    batch
+        Tiles per ONNX Runtime call.
+    classes
+        Keep only these classes.
+    progress
+        ``True`` for a rich progress bar, or a callback ``(done, total)``.
+    stats
+        Filled with timings if given.
+    model_path
+        Same as passing a path as ``model`` (kept for callers that name it so).
+
+    Examples
+    --------
+    >>> from sitewatch.config import data_dir
+    >>> img = data_dir() / "airbus-aircraft" / "images" / "0641acc3-c0b9-4f9d-b0ba-7ad18aa08864.jpg"
+    >>> dets = detect_raster(img, gsd_m=0.5) if img.is_file() else [None]
+    >>> len(dets) > 0
+    True
+    """
+    t_start = time.perf_counter()
+    st = stats if stats is not None else EngineStats()
+    mdl = model if isinstance(model, DetectorModel) else load_model(model or model_path)
+    with RasterReader(path) as reader:
+        ds = reader.dataset
+        g = gsd_m if gsd_m is not None else native_gsd(ds)
+        if g is None or g <= 0:
+            raise InputError(
+                "the raster has no CRS, so its ground resolution is unknown",
+                path=path,
+                expected="--gsd METRES (e.g. 0.5)",
+            )
+        scale = g / mdl.gsd_m
+        tw, th, jobs = tile_jobs(reader.width, reader.height, scale, tile=tile, overlap=overlap)
+        st.tiles += len(jobs)
+        st.model_pixels += len(jobs) * tw * th
+        bar = _progress(progress, len(jobs))
+        raw: list[tuple[int, float, OrientedBox]] = []
+
+        def read(group: list[TileJob]) -> npt.NDArray[np.uint8]:
+            return np.stack([reader.read(j.window, out_shape=(th, tw)) for j in group])
+
+        groups = list(_batches(jobs, batch))
+        done = 0
+        # one reader thread: GDAL decoding and ONNX Runtime both release the GIL, so the next
+        # batch is decoded while this one runs
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fut = pool.submit(read, groups[0])
+            for gi, group in enumerate(groups):
+                t0 = time.perf_counter()
+                arr = fut.result()
+                st.read_wait_s += time.perf_counter() - t0
+                if gi + 1 < len(groups):
+                    fut = pool.submit(read, groups[gi + 1])
+                t0 = time.perf_counter()
+                peaks, reg = mdl.run(arr)
+                st.session_s += time.perf_counter() - t0
+                t0 = time.perf_counter()
+                for k, job in enumerate(group):
+                    raw.extend(_tile_boxes(peaks[k], reg[k], job, threshold))
+                st.decode_s += time.perf_counter() - t0
+                done += len(group)
+                bar(done, len(jobs))
+        t0 = time.perf_counter()
+        dets = _finish(raw, mdl, ds, iou_threshold, classes)
+        st.merge_s += time.perf_counter() - t0
+    st.total_s += time.perf_counter() - t_start
+    return dets
+
+
+def _progress(
+    progress: bool | Callable[[int, int], None], total: int
+) -> Callable[[int, int], None]:
+    if callable(progress):
+        return progress
+    if not progress or total < 4:
+        return lambda done, total: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="tile", desc="detect", leave=False)
+
+    def update(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _tile_boxes(
+    peaks: npt.NDArray[np.float32], reg: npt.NDArray[np.float32], job: TileJob, threshold: float
+) -> list[tuple[int, float, OrientedBox]]:
+    out = []
+    x0, y0, x1, y1 = job.own
+    s = math.sqrt(job.sx * job.sy)
+    for rb in decode(peaks, reg, threshold=threshold):
+        mx, my = job.x0 + rb.cx, job.y0 + rb.cy
+        if not (x0 <= mx < x1 and y0 <= my < y1):
+            continue  # the neighbouring tile owns this centre
+        # model frame → native pixels of this window (exact per-tile scale)
+        cx = job.window.col + rb.cx / job.sx
+        cy = job.window.row + rb.cy / job.sy
+        out.append(
+            (
+                rb.class_index,
+                rb.score,
+                OrientedBox(cx, cy, rb.length / s, rb.width / s, rb.angle_deg),
+            )
+        )
+    return out
+
+
+def _finish(
+    raw: list[tuple[int, float, OrientedBox]],
+    mdl: DetectorModel,
+    ds: rasterio.DatasetReader,
+    iou_threshold: float,
+    classes: tuple[str, ...] | None,
+) -> list[Detection]:
+    if classes is not None:
+        raw = [r for r in raw if mdl.classes[r[0]] in classes]
+    keep = nms_rotated([r[2] for r in raw], [r[1] for r in raw], iou_threshold, [r[0] for r in raw])
+    raw = [raw[i] for i in keep]
+    georef = ds.crs is not None and not ds.transform.is_identity
+    polys = [tuple(r[2].corners()) for r in raw]
+    maps: list[tuple[tuple[float, float], ...] | None] = [None] * len(raw)
+    lonlat: list[tuple[tuple[float, float], ...] | None] = [None] * len(raw)
+    crs_text: str | None = None
+    if georef and raw:
+        from rasterio.warp import transform as warp
+
+        crs_text = ds.crs.to_string()
+        xs, ys = [], []
+        for poly in polys:
+            for x, y in poly:
+                mx, my = ds.transform * (x, y)
+                xs.append(mx)
+                ys.append(my)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            lons, lats = warp(ds.crs, "EPSG:4326", xs, ys)
+        for i in range(len(raw)):
+            sl = slice(4 * i, 4 * i + 4)
+            maps[i] = tuple(zip(xs[sl], ys[sl], strict=True))
+            lonlat[i] = tuple(zip(lons[sl], lats[sl], strict=True))
+    out = []
+    for i, (c, score, b) in enumerate(raw):
+        out.append(
+            Detection(
+                class_name=mdl.classes[c],
+                score=round(score, 4),
+                cx=b.cx,
+                cy=b.cy,
+                length_px=b.length,
+                width_px=b.width,
+                angle_deg=b.angle_deg,
+                polygon=polys[i],
+                model_version=mdl.version,
+                polygon_map=maps[i],
+                polygon_lonlat=lonlat[i],
+                crs=crs_text,
+            )
+        )
+    out.sort(key=lambda d: -d.score)
+    return out

@@ -1,0 +1,144 @@
+"""Label parsers on the real files of every format sitewatch reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sitewatch.config import data_dir
+from sitewatch.detect.boxes import OrientedBox, envelope
+from sitewatch.detect.gsd import estimate_gsd
+from sitewatch.detect.labels import (
+    read_airbus,
+    read_dior,
+    read_dota_dir,
+    read_dota_file,
+    read_hrsc,
+    read_voc_dir,
+    read_yolo_obb_dir,
+)
+from sitewatch.detect.trainset import airbus_split, load_eval_set, ships_split
+from sitewatch.errors import InputError
+
+
+def _need(sub: str) -> Path:
+    path = data_dir() / sub
+    if not path.exists():
+        pytest.skip(f"real data not found: {path} (set SITEWATCH_DATA or put it at ../shared/data)")
+    return path
+
+
+def test_airbus_counts_and_truncated_ignored() -> None:
+    images = read_airbus(_need("airbus-aircraft"))
+    assert len(images) == 82
+    boxes = [b for i in images for b in i.boxes]
+    assert len(boxes) == 2689
+    ignored = [b for b in boxes if b.ignore]
+    assert 0 < len(ignored) < len(boxes) // 5
+    assert all(b.class_name == "aircraft" and not b.oriented for b in boxes)
+    assert all(i.gsd_m == 0.5 for i in images)
+    # airliners and business jets at 0.5 m: 20-80 m envelopes are 40-160 px
+    sizes = sorted(
+        max(envelope(b.box.length, b.box.width, b.box.angle_deg)) for b in boxes if not b.ignore
+    )
+    assert 30 < sizes[len(sizes) // 2] < 160
+
+
+def test_airbus_split_is_by_airport() -> None:
+    split = airbus_split()
+    assert set(split.values()) == {"train", "val"}
+    root = _need("airbus-aircraft")
+    assert set(split) == {p.name for p in (root / "images").glob("*.jpg")}
+    import csv
+
+    with (Path(__file__).parents[1] / "src/sitewatch/detect/splits/airbus.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    by_group: dict[str, set[str]] = {}
+    for r in rows:
+        by_group.setdefault(r["airport_group"], set()).add(r["split"])
+    assert all(len(v) == 1 for v in by_group.values()), "an airport is on both sides of the split"
+
+
+def test_gdit_dota_quads() -> None:
+    images = read_dota_dir(_need("gdit-airport/test"), oriented=False, source="gdit")
+    assert len(images) == 34
+    assert sum(len(i.boxes) for i in images) > 50
+    img = images[0]
+    g = estimate_gsd(img)
+    assert g is not None and 0.2 < g < 5.0
+
+
+def test_dota_ports_gsd_header_and_oriented_ships() -> None:
+    root = _need("dota-ports")
+    p0706 = read_dota_file(root / "labelTxt" / "P0706.txt", root / "images" / "P0706.png")
+    assert p0706.gsd_m == pytest.approx(0.2556, abs=1e-3)
+    ships = [b for b in p0706.boxes if b.class_name == "ship"]
+    assert len(ships) == 531
+    assert all(b.oriented for b in ships)
+    assert len({round(b.box.angle_deg) for b in ships}) > 20  # genuinely oriented
+    p1888 = read_dota_file(root / "labelTxt" / "P1888.txt", root / "images" / "P1888.png")
+    assert sum(b.class_name == "vehicle" for b in p1888.boxes) == 64
+
+
+def test_dota_sample_planes_oriented() -> None:
+    root = _need("format-samples/dota")
+    [img] = read_dota_dir(root)
+    planes = [b for b in img.boxes if b.class_name == "aircraft"]
+    assert planes
+    first = planes[0].box
+    # 359 663 369 497 543 509 531 677: a ~166 × 174 px quad rotated by about -4°
+    assert first.cx == pytest.approx(450.5, abs=1.0)
+    assert 160 < first.width <= first.length < 180
+
+
+def test_dota_bad_line_names_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text("1 2 3 4 plane\n")
+    with pytest.raises(InputError) as err:
+        read_dota_file(tmp_path / "x.txt", tmp_path / "x.png")
+    assert "x.txt" in str(err.value) and "1" in str(err.value)
+
+
+def test_yolo_obb_dota8() -> None:
+    root = _need("dota8")
+    names = yaml.safe_load((root / "dota8.yaml").read_text())["names"]
+    names = {int(k): v for k, v in names.items()}
+    images = read_yolo_obb_dir(root, names, "train") + read_yolo_obb_dir(root, names, "val")
+    assert len(images) == 8
+    ships = [b for i in images for b in i.boxes if b.class_name == "ship"]
+    assert len(ships) == 105
+    assert all(0 <= b.box.cx <= 1024 and 0 <= b.box.cy <= 1024 for b in ships)
+
+
+def test_voc_ships_aerial_and_its_split() -> None:
+    images = read_voc_dir(_need("ships-aerial"))
+    assert len(images) == 200
+    assert all(b.class_name == "ship" for i in images for b in i.boxes)
+    val = [i for i in images if ships_split(i.path.name) == "val"]
+    assert 25 <= len(val) <= 55
+    imgs, note = load_eval_set(data_dir() / "ships-aerial", "voc")
+    assert len(imgs) == len(val) and "val" in note and all(i.gsd_m for i in imgs)
+
+
+def test_dior_r_sample() -> None:
+    root = _need("format-samples/dior")
+    xml = root / "Annotations" / "Oriented Bounding Boxes" / "00001.xml"
+    img = read_dior(xml, root / "JPEGImage" / "00001.jpg", keep_other=True)
+    [b] = img.boxes
+    assert b.class_name == "golffield" and b.oriented
+    assert (b.box.cx, b.box.cy) == pytest.approx((408.5, 454.5))
+    assert (b.box.length, b.box.width) == pytest.approx((551, 435))
+    assert read_dior(xml, root / "JPEGImage" / "00001.jpg").boxes == []
+
+
+def test_hrsc_sample() -> None:
+    root = _need("format-samples/hrsc")
+    [xml] = sorted((root / "FullDataSet" / "Annotations").glob("*.xml"))
+    img = read_hrsc(xml, root / "x.bmp")
+    assert img.gsd_m == pytest.approx(1.07)
+    [b] = img.boxes
+    assert b.class_name == "ship" and b.oriented
+    assert b.box == OrientedBox(341.2143, 443.3325, 778.4297, 178.2595, b.box.angle_deg)
+    # -1.122944 rad = -64.34° → folded into [0, 180)
+    assert b.box.angle_deg == pytest.approx(115.66, abs=0.01)

@@ -1,0 +1,107 @@
+"""Training smoke run (a few steps), evaluation on a tiny subset, and the AP arithmetic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sitewatch.config import data_dir
+from sitewatch.detect import load_model
+from sitewatch.detect.boxes import OrientedBox
+from sitewatch.detect.evaluate import average_precision
+from sitewatch.detect.labels import GTBox
+from sitewatch.detect.model import default_model_path
+from tests.clirun import run
+
+
+def _need_data() -> Path:
+    root = data_dir()
+    if not (root / "airbus-aircraft").is_dir():
+        pytest.skip(
+            f"real data not found at {root} (set SITEWATCH_DATA or put it at ../shared/data)"
+        )
+    return root
+
+
+def test_train_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
+    pytest.importorskip("onnx", reason="export needs the 'train' extra (onnx)")
+    root = _need_data()
+    res = run(capsys, "train", "--max-steps", "2", "--out", str(tmp_path), "--data", str(root))
+    assert res.code == 0, res.err
+    meta = json.loads((tmp_path / "sitewatch-det.json").read_text())
+    assert meta["trained_steps"] == 2 and "aircraft" in meta["classes"] and meta["gsd_m"] > 0
+    m = load_model(tmp_path / "sitewatch-det.onnx")
+    peaks, reg = m.run(np.zeros((1, 64, 96, 3), np.uint8))
+    assert peaks.shape == (1, len(m.classes), 16, 24) and reg.shape == (1, 6, 16, 24)
+
+
+def test_eval_cli_on_a_tiny_subset(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    root = _need_data()
+    if not default_model_path().is_file():
+        pytest.skip(f"no model at {default_model_path()}")
+    plot = tmp_path / "pr.png"
+    res = run(
+        capsys,
+        "eval",
+        "--data",
+        str(root / "airbus-aircraft"),
+        "--format",
+        "airbus",
+        "--limit",
+        "1",
+        "--plot",
+        str(plot),
+        "--json",
+    )
+    assert res.code == 0, res.err
+    out = res.json()
+    assert "by airport" in out["note"] and out["images"] == 1
+    assert 0.0 <= out["classes"]["aircraft"]["ap50"] <= 1.0
+    assert out["classes"]["aircraft"]["ap50_95"] <= out["classes"]["aircraft"]["ap50"]
+    assert plot.stat().st_size > 1000
+    res = run(
+        capsys,
+        "eval",
+        "--data",
+        str(root / "ships-aerial"),
+        "--format",
+        "voc",
+        "--limit",
+        "2",
+        "--plot",
+        str(tmp_path / "s.png"),
+    )
+    assert res.code == 0, res.err
+    assert "AP50" in res.out and "ship" in res.out
+
+
+def test_ap_perfect_missed_and_ignored() -> None:
+    a = OrientedBox(50, 50, 40, 30, 0)
+    b = OrientedBox(200, 50, 40, 30, 0)
+    gts = [[GTBox("aircraft", a, False), GTBox("aircraft", b, False, ignore=True)]]
+    # a hit on the ignored box is neither a TP nor an FP
+    preds = [[("aircraft", 0.9, a), ("aircraft", 0.95, b)]]
+    r = average_precision(gts, preds)["aircraft"]
+    assert r.ap50 == pytest.approx(1.0) and r.n_gt == 1
+    # a false positive scored above the true one halves precision at full recall
+    preds = [[("aircraft", 0.9, a), ("aircraft", 0.95, OrientedBox(400, 400, 40, 30, 0))]]
+    assert average_precision(gts, preds)["aircraft"].ap50 == pytest.approx(0.5, abs=0.01)
+    # nothing found
+    assert average_precision(gts, [[]])["aircraft"].ap50 == 0.0
+
+
+def test_ap_oriented_uses_rotated_iou() -> None:
+    gt = OrientedBox(0, 0, 60, 10, 45)
+    # same envelope, wrong orientation: fine for an axis-aligned label, a miss for an oriented one
+    wrong = OrientedBox(0, 0, 60, 10, 135)
+    assert (
+        average_precision([[GTBox("ship", gt, False)]], [[("ship", 0.9, wrong)]])["ship"].ap50
+        == 1.0
+    )
+    assert (
+        average_precision([[GTBox("ship", gt, True)]], [[("ship", 0.9, wrong)]])["ship"].ap50 == 0.0
+    )
