@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sitewatch.cli.options import JsonOpt, ModelOpt
+from sitewatch.cli.options import JsonOpt, ModelOpt, WorkspaceOpt
 from sitewatch.cli.output import console, console_err, print_json, print_table
 from sitewatch.errors import InputError
 
@@ -77,18 +77,55 @@ def detections_geojson(dets: Sequence[Any], *, source: str | None = None) -> dic
 
 
 def detect_file(
-    file: Annotated[Path, typer.Argument(help="Raster: GeoTIFF/COG, JPEG or PNG.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="GeoJSON file to write.")],
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="FILE|PASS_ID",
+            help="A raster file (GeoTIFF/COG, JPEG, PNG), or a pass id in the workspace.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="GeoJSON file to write (file mode).")
+    ] = None,
     gsd: Annotated[
         float | None, typer.Option("--gsd", help="Metres per pixel (required without a CRS).")
     ] = None,
     model: ModelOpt = None,
     threshold: Annotated[float, typer.Option(help="Minimum score.")] = 0.3,
+    all_passes: Annotated[
+        str | None,
+        typer.Option("--all-passes", metavar="SITE", help="Every pass of a site, on Dask."),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="dask.distributed scheduler address (--all-passes).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Local Dask workers (--all-passes).")] = 2,
+    workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Detect aircraft, ships, helicopters and vehicles in one raster file; write GeoJSON."""
     from sitewatch.detect import EngineStats, detect_raster
 
+    if all_passes is not None:
+        from sitewatch.cli.scale import run_detect_all
+
+        run_detect_all(
+            all_passes,
+            workspace=workspace,
+            scheduler=scheduler,
+            workers=workers,
+            model=str(model) if model else None,
+            as_json=as_json,
+        )
+        return
+    if target is None:
+        raise InputError("give a raster FILE, a PASS_ID, or --all-passes SITE", field="FILE")
+    if target.isdigit() and not Path(target).exists():
+        _detect_pass(int(target), model, threshold, workspace, as_json)
+        return
+    if out is None:
+        raise InputError("file mode writes GeoJSON", field="--out", expected="--out OUT.geojson")
+    file = Path(target)
     stats = EngineStats()
     dets = detect_raster(
         file, gsd_m=gsd, model=model, threshold=threshold, progress=True, stats=stats
@@ -109,6 +146,34 @@ def detect_file(
     by_class = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
     console.print(
         f"{len(dets)} detections ({by_class}) in {stats.total_s:.1f} s → {out}",
+        highlight=False,
+    )
+
+
+def _detect_pass(
+    pass_id: int, model: Path | None, threshold: float, workspace: str | None, as_json: bool
+) -> None:
+    """Workspace mode: detect a stored pass, store the run, detections and measurements."""
+    from sitewatch.cli.common import open_workspace
+    from sitewatch.pipeline import detect_pass
+
+    with open_workspace(workspace) as ws:
+        res = detect_pass(ws, pass_id, model=model, threshold=threshold, progress=True)
+    if as_json:
+        print_json(
+            {
+                "pass": res.pass_id,
+                "run": res.run_id,
+                "model_version": res.model_version,
+                "detections": res.detections,
+                "by_class": res.by_class,
+            }
+        )
+        return
+    by_class = ", ".join(f"{k} {v}" for k, v in sorted(res.by_class.items())) or "none"
+    console.print(
+        f"pass {res.pass_id}: {res.detections} detections ({by_class}), run {res.run_id}, "
+        f"model {res.model_version}",
         highlight=False,
     )
 
