@@ -3,8 +3,6 @@ citation resolving, and the same output for the same inputs."""
 
 from __future__ import annotations
 
-import ast
-import csv
 import re
 import shutil
 import subprocess
@@ -27,47 +25,10 @@ from sitewatch.report.briefing import BriefingData
 from sitewatch.report.providers import ACTIVITY_HOOK, ASSESS_HOOK, CHANGE_HOOK
 from sitewatch.sites import Site, SiteKind
 from sitewatch.store import Workspace, detections_repo, evidence_repo, passes_repo, sites_repo
+from tests.airbus_labels import airbus_label_boxes
 from tests.clirun import run
 
 STAMP = "2025-01-01 00:00 UTC"
-
-
-@dataclass
-class Box:
-    """An Airbus label as a detection-like box (the provider's own annotations)."""
-
-    class_name: str
-    score: float
-    cx: float
-    cy: float
-    length_px: float
-    width_px: float
-    angle_deg: float
-    polygon: tuple[tuple[float, float], ...]
-
-
-def label_boxes(root: Path, image: str) -> list[Box]:
-    out = []
-    with (root / "airbus-aircraft" / "annotations.csv").open() as fh:
-        for row in csv.DictReader(fh):
-            if row["image_id"] != image or row["class"] != "Airplane":
-                continue
-            pts = ast.literal_eval(row["geometry"])[:4]
-            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-            w, h = max(xs) - min(xs), max(ys) - min(ys)
-            out.append(
-                Box(
-                    "aircraft",
-                    1.0,
-                    (max(xs) + min(xs)) / 2,
-                    (max(ys) + min(ys)) / 2,
-                    max(w, h),
-                    min(w, h),
-                    0.0 if w >= h else 90.0,
-                    tuple((float(x), float(y)) for x, y in pts),
-                )
-            )
-    return out
 
 
 def build_workspace(path: Path, root: Path) -> Path:
@@ -89,7 +50,7 @@ def build_workspace(path: Path, root: Path) -> Path:
             r = detections_repo.start_run(
                 ws, p.id, model_name="airbus-labels", model_version="annotations-csv"
             )
-            detections_repo.add_detections(ws, p.id, label_boxes(root, name), run_id=r.id)
+            detections_repo.add_detections(ws, p.id, airbus_label_boxes(root, name), run_id=r.id)
             detections_repo.finish_run(ws, r.id)
     return path
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import csv
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,47 +11,10 @@ from sitewatch.imagery import inspect_pass
 from sitewatch.review import ReviewAction, ReviewStatus
 from sitewatch.sites import Site, SiteKind
 from sitewatch.store import Workspace, detections_repo, passes_repo, sites_repo
+from tests.airbus_labels import airbus_label_boxes
 from tests.clirun import run
 
 IMAGE = "0641acc3-c0b9-4f9d-b0ba-7ad18aa08864.jpg"
-
-
-@dataclass(frozen=True)
-class LabelBox:
-    """An Airbus label as a detection-like box (axis-aligned)."""
-
-    class_name: str
-    score: float
-    cx: float
-    cy: float
-    length_px: float
-    width_px: float
-    angle_deg: float
-    polygon: tuple[tuple[float, float], ...]
-
-
-def airbus_boxes(root: Path, image: str) -> list[LabelBox]:
-    out = []
-    with (root / "airbus-aircraft" / "annotations.csv").open() as fh:
-        for row in csv.DictReader(fh):
-            if row["image_id"] != image or row["class"] != "Airplane":
-                continue
-            pts = ast.literal_eval(row["geometry"])[:4]
-            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-            w, h = max(xs) - min(xs), max(ys) - min(ys)
-            out.append(
-                LabelBox(
-                    "aircraft",
-                    1.0,
-                    (max(xs) + min(xs)) / 2,
-                    (max(ys) + min(ys)) / 2,
-                    max(w, h),
-                    min(w, h),
-                    0.0 if w >= h else 90.0,
-                    tuple((float(x), float(y)) for x, y in pts),
-                )
-            )
-    return out
 
 
 @pytest.fixture()
@@ -64,7 +24,7 @@ def pass_with_boxes(any_ws: Workspace, data_root: Path) -> tuple[Workspace, int,
         any_ws, inspect_pass(data_root / "airbus-aircraft" / "images" / IMAGE, site, gsd_m=0.5)
     ).pass_
     assert p.id is not None
-    boxes = airbus_boxes(data_root, IMAGE)
+    boxes = airbus_label_boxes(data_root, IMAGE)
     run_ = detections_repo.start_run(any_ws, p.id, model_name="labels", model_version="airbus-gt")
     detections_repo.add_detections(any_ws, p.id, boxes, run_id=run_.id, source="labels")
     detections_repo.finish_run(any_ws, run_.id)
@@ -105,7 +65,7 @@ def test_review_survives_reload(tmp_path: Path, data_root: Path) -> None:
         ).pass_
         assert p.id is not None
         ids = detections_repo.add_detections(
-            ws, p.id, airbus_boxes(data_root, IMAGE), source="labels"
+            ws, p.id, airbus_label_boxes(data_root, IMAGE), source="labels"
         )
         detections_repo.review(ws, ids[0], ReviewAction.REJECT, user="ana")
         detections_repo.review(ws, ids[0], ReviewAction.REOPEN, user="bob", note="it is a plane")
@@ -153,7 +113,9 @@ def test_review_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, data_roo
             ws, inspect_pass(data_root / "airbus-aircraft" / "images" / IMAGE, site, gsd_m=0.5)
         ).pass_
         assert p.id is not None
-        detections_repo.add_detections(ws, p.id, airbus_boxes(data_root, IMAGE), source="labels")
+        detections_repo.add_detections(
+            ws, p.id, airbus_label_boxes(data_root, IMAGE), source="labels"
+        )
     r = run(capsys, "review", "reject", "1", "--note", "a truck", "-w", w, "--json")
     assert r.code == 0 and r.json()["status"] == "rejected"
     r = run(capsys, "review", "type", "2", "An-124", "-w", w)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import ast
-import csv
 import io
 import json
 import math
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,47 +20,9 @@ from sitewatch.demo import DEMO_PAIR, SAMPLE_SITE, run_demo
 from sitewatch.store import Workspace, detections_repo, evidence_repo, passes_repo, sites_repo
 from sitewatch.web import create_app, is_loopback, resolve_token
 from sitewatch.web.security import MIN_TOKEN_LENGTH
+from tests.airbus_labels import LabelBox, airbus_label_boxes
 
 TOKEN = "test-token-0123456789"
-
-
-@dataclass
-class LabelBox:
-    """A labelled box from the Airbus sample's annotations, shaped like a detection."""
-
-    class_name: str
-    score: float
-    cx: float
-    cy: float
-    length_px: float
-    width_px: float
-    angle_deg: float
-    polygon: list[tuple[float, float]] = field(default_factory=list)
-
-
-def airbus_labels(data_root: Path, image_name: str) -> list[LabelBox]:
-    """The provider's boxes for one image (axis-aligned polygons) as :class:`LabelBox`."""
-    out = []
-    with (data_root / "airbus-aircraft" / "annotations.csv").open(newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["image_id"] != image_name:
-                continue
-            pts = ast.literal_eval(row["geometry"])[:-1]
-            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-            w, h = max(xs) - min(xs), max(ys) - min(ys)
-            out.append(
-                LabelBox(
-                    "aircraft",
-                    1.0,
-                    (max(xs) + min(xs)) / 2,
-                    (max(ys) + min(ys)) / 2,
-                    max(w, h),
-                    min(w, h),
-                    0.0 if w >= h else 90.0,
-                    [(float(x), float(y)) for x, y in pts],
-                )
-            )
-    return out
 
 
 def seed_labels(db: Path, data_root: Path) -> None:
@@ -71,7 +30,12 @@ def seed_labels(db: Path, data_root: Path) -> None:
     with Workspace.open(db) as ws:
         for p, name in zip(passes_repo.list_passes(ws, SAMPLE_SITE), DEMO_PAIR, strict=True):
             assert p.id is not None
-            detections_repo.add_detections(ws, p.id, airbus_labels(data_root, name), source="label")
+            detections_repo.add_detections(
+                ws,
+                p.id,
+                airbus_label_boxes(data_root, name, include_truncated=True),
+                source="label",
+            )
 
 
 @pytest.fixture(scope="session")
