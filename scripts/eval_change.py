@@ -51,6 +51,7 @@ from sitewatch.change.verify import (
     registered_patches,
 )
 from sitewatch.config import Settings, data_dir
+from sitewatch.detect.trainset import airbus_split
 from sitewatch.imagery.reader import RasterReader, Window
 
 GSD = 0.5
@@ -171,14 +172,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write all numbers here")
     ap.add_argument("--pairs", type=int, default=0, help="stop after N pairs (0: all)")
     ap.add_argument("--threshold", type=float, default=0.7, help="patch-verifier threshold")
-    ap.add_argument("--score", type=float, default=0.5, help="model score cut (naive)")
-    ap.add_argument("--low-score", type=float, default=0.1, help="second-look score cut")
+    ap.add_argument(
+        "--score", default="0.5", help="model score cut (naive); a comma list sweeps several"
+    )
+    ap.add_argument(
+        "--low-score", default="0.1", help="second-look score cut; a comma list sweeps several"
+    )
     ap.add_argument("--max-seconds", type=float, default=0, help="stop after this long")
     ap.add_argument("--grid", type=int, default=3, help="refinement windows per side")
     ap.add_argument(
         "--cache", type=Path, default=None, help="JSON file keeping pairs and registrations"
     )
+    ap.add_argument("--model", type=Path, default=None, help="ONNX model (default: shipped)")
     args = ap.parse_args(argv)
+    cuts = [float(x) for x in str(args.score).split(",")]
+    lows = [float(x) for x in str(args.low_score).split(",")]
+    sweep = len(cuts) > 1 or len(lows) > 1
     root = (args.data or data_dir()) / "airbus-aircraft"
     paths = sorted((root / "images").glob("*.jpg"))
     labels = root / "annotations.csv"
@@ -197,8 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         cache["candidates"] = [{"before": c.before.name, "after": c.after.name} for c in cands]
     print(f"{len(paths)} images, {len(cands)} candidate pairs ({time.time() - t0:.0f} s)")
     regs: dict[str, Any] = cache.setdefault("registrations", {})
-    model = Settings.load().model_path
+    model = args.model or Settings.load().model_path
     use_model = model.is_file()
+    # pairs whose two images both come from airports the detector never saw in training
+    split = airbus_split()
+    held_totals: dict[str, Counts] = {}
+    held_pairs = 0
     detector: Any = None
     if use_model:
         from sitewatch.detect import load_model
@@ -257,6 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "gt_arrived": len(gt["arrived"]),
             "gt_set_aside_no_imagery": fill,
         }
+        held_out = split.get(c.before.name) == "val" and split.get(c.after.name) == "val"
+        held_pairs += held_out
+        row["held_out_airport"] = held_out
         patch = PatchVerifier(ra, rb, threshold=args.threshold)
         runs: list[tuple[str, Sequence[Box], Sequence[Box], Verifier | None]] = [
             ("labels", a, b, None),
@@ -265,24 +281,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("labels-5%-missed+verify", da, db, patch),
         ]
         if detector is not None:
-            ma = _model_boxes(c.before, detector, args.low_score)
-            mb = _model_boxes(c.after, detector, args.low_score)
-            na = [x for x in ma if x.score >= args.score]
-            nb = [x for x in mb if x.score >= args.score]
-            second = BoxVerifier(ma, mb, radius_px=RADIUS_PX)
-            runs += [
-                ("model-naive", na, nb, None),
-                ("model+patch", na, nb, patch),
-                ("model+verify", na, nb, AnyVerifier([second, patch])),
-                ("model+verify+hysteresis", ma, mb, AnyVerifier([second, patch])),
-            ]
+            ma = _model_boxes(c.before, detector, min(lows))
+            mb = _model_boxes(c.after, detector, min(lows))
+            for cut in cuts:
+                na = [x for x in ma if x.score >= cut]
+                nb = [x for x in mb if x.score >= cut]
+                tag = f"@{cut:g}" if sweep else ""
+                runs += [(f"model-naive{tag}", na, nb, None)]
+                if not sweep:
+                    runs += [("model+patch", na, nb, patch)]
+                for low in lows:
+                    la = [x for x in ma if x.score >= low]
+                    lb = [x for x in mb if x.score >= low]
+                    second = BoxVerifier(la, lb, radius_px=RADIUS_PX)
+                    tag2 = f"@{cut:g}/{low:g}" if sweep else ""
+                    runs += [(f"model+verify{tag2}", na, nb, AnyVerifier([second, patch]))]
+                    if not sweep:
+                        runs += [("model+verify+hysteresis", la, lb, AnyVerifier([second, patch]))]
         for name, bx, by, ver in runs:
             # Hysteresis: pair on every detection above the low cut, report only confident
             # arrivals/departures (score ≥ the naive cut).
-            hyst = args.score if name.endswith("hysteresis") else 0.0
+            hyst = cuts[0] if name.endswith("hysteresis") else 0.0
             res = detect_changes(bx, by, reg, gsd_m=GSD, verifier=ver, event_score=hyst)
             cnt = score(res, gt)
             totals.setdefault(name, Counts()).add(cnt)
+            if held_out:
+                held_totals.setdefault(name, Counts()).add(cnt)
             row[name] = cnt.scores()
             if ver is not None:
                 row[name]["similarities"] = [
@@ -316,6 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "model": str(model) if use_model else None,
         "scores": {k: v.scores() for k, v in totals.items()},
+        "held_out_airport_pairs": held_pairs,
+        "scores_held_out_airports": {k: v.scores() for k, v in held_totals.items()},
         "seconds": round(time.time() - t0, 1),
     }
     print(json.dumps(summary, indent=2))

@@ -182,3 +182,44 @@ def test_compare_uses_the_detector_when_its_model_exists(
     assert all(
         e["kind"] in KINDS and _point(e["before"]) and _point(e["after"]) for e in doc["events"]
     )
+
+
+def test_workspace_compare_takes_a_second_look_at_weak_detections(
+    airbus: Path, ws: Workspace
+) -> None:
+    from dataclasses import replace
+
+    from sitewatch.change.workspace import compare_passes
+
+    site = sites_repo.get_site(ws, "hmeimim")
+    ids = []
+    for name, date in ((BEFORE, "2024-12-10"), (AFTER, "2024-12-13")):
+        p = inspect_pass(airbus / "images" / name, site, gsd_m=0.5, date=date)
+        stored = passes_repo.add_pass(ws, p).pass_
+        assert stored.id is not None
+        boxes = read_boxes(airbus / "annotations.csv", image=name)
+        detections_repo.add_detections(ws, stored.id, boxes, source="labels")
+        ids.append(stored.id)
+    first = compare_passes(ws, ids[0], ids[1], save=False).result
+    dep = first.by_kind("departed")[0]
+    assert dep.before is not None and dep.registered_xy is not None
+    # A weak model detection where the departed aircraft would stand in AFTER.
+    x, y = dep.registered_xy
+    weak = replace(dep.before, cx=x, cy=y, score=0.35, id=None)
+    (weak_id,) = detections_repo.add_detections(ws, ids[1], [weak], source="model")
+
+    def kind_at(result: object) -> str:
+        evs = [e for e in result.events if e.before is not None]  # type: ignore[attr-defined]
+        return next(e.kind.value for e in evs if e.before.cx == dep.before.cx)
+
+    # Below the object cut and without a second look it is not an object: still departed.
+    plain = compare_passes(ws, ids[0], ids[1], save=False, verify=False).result
+    assert kind_at(plain) == "departed"
+    # The second look finds it (≥ low_score) and the departure becomes "stayed".
+    looked = compare_passes(ws, ids[0], ids[1], save=False).result
+    assert kind_at(looked) == "stayed"
+    assert len(looked.by_kind("departed")) == len(first.by_kind("departed")) - 1
+    # An analyst's confirmation makes it an object whatever its score.
+    detections_repo.review(ws, weak_id, "confirm", user="analyst")
+    confirmed = compare_passes(ws, ids[0], ids[1], save=False, verify=False).result
+    assert kind_at(confirmed) == "stayed"

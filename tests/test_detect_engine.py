@@ -113,10 +113,13 @@ def test_windowed_reads_are_bounded_and_borders_merge(
     original = RasterReader.read
 
     def spy(
-        self: RasterReader, window: object, out_shape: tuple[int, int] | None = None
+        self: RasterReader,
+        window: object,
+        out_shape: tuple[int, int] | None = None,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
         seen.append((window.width, window.height))  # type: ignore[attr-defined]
-        return original(self, window, out_shape)  # type: ignore[arg-type]
+        return original(self, window, out_shape, out)  # type: ignore[arg-type]
 
     monkeypatch.setattr(RasterReader, "read", spy)
     # small tiles: many windows, and many aircraft cut by tile borders

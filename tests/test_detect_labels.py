@@ -19,7 +19,13 @@ from sitewatch.detect.labels import (
     read_voc_dir,
     read_yolo_obb_dir,
 )
-from sitewatch.detect.trainset import airbus_split, load_eval_set, ships_split
+from sitewatch.detect.trainset import (
+    SHIPS_AERIAL_GSD_RANGE,
+    airbus_split,
+    load_eval_set,
+    ships_aerial_gsd,
+    ships_split,
+)
 from sitewatch.errors import InputError
 
 
@@ -119,6 +125,13 @@ def test_voc_ships_aerial_and_its_split() -> None:
     assert 25 <= len(val) <= 55
     imgs, note = load_eval_set(data_dir() / "ships-aerial", "voc")
     assert len(imgs) == len(val) and "val" in note and all(i.gsd_m for i in imgs)
+    # per-image GSD from the boats: a marina of ~10 px craft at 1.5 m, a 150 px close-up
+    # near 0.1 m, and everything inside the stated clamp
+    gsd = {i.path.name: ships_aerial_gsd(i) for i in images}
+    assert gsd["boat42.png"] == pytest.approx(1.5)
+    assert gsd["boat101.png"] == pytest.approx(15.0 / 148.0, rel=0.02)
+    lo, hi = SHIPS_AERIAL_GSD_RANGE
+    assert all(lo <= g <= hi for g in gsd.values()) and "GSD per image" in note
 
 
 def test_dior_r_sample() -> None:

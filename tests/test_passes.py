@@ -167,3 +167,27 @@ def test_windows_cover_the_raster(airbus_jpeg: Path) -> None:
         covered[w.row : w.row + w.height, w.col : w.col + w.width] = True
     assert covered.all()
     assert edge.shape == (100, 100, 3) and edge[-1, -1].sum() == 0  # zero-padded past the edge
+
+
+def test_inside_and_edge_windows_agree_on_shared_pixels(airbus_jpeg: Path) -> None:
+    # Windows inside the raster skip rasterio's boundless (VRT) path; a window that straddles
+    # the edge still goes through it. Both must return the same pixels where they overlap.
+    with RasterReader(airbus_jpeg) as r:
+        inside = r.read(Window(0, 1000, 100, 100))
+        edge = r.read(Window(-50, 1000, 150, 100))
+    assert inside.shape == (100, 100, 3) and edge.shape == (100, 150, 3)
+    assert np.array_equal(inside, edge[:, 50:])
+    assert edge[:, :50].sum() == 0 and inside.std() > 1
+
+
+def test_read_into_a_batch_slot_matches_a_plain_read(airbus_jpeg: Path) -> None:
+    batch = np.zeros((2, 256, 256, 3), np.uint8)
+    with RasterReader(airbus_jpeg) as r:
+        plain = r.read(Window(0, 0, 512, 512), out_shape=(256, 256))
+        got = r.read(Window(0, 0, 512, 512), out_shape=(256, 256), out=batch[1])
+        plain_edge = r.read(Window(-64, 0, 512, 512), out_shape=(256, 256))
+        r.read(Window(-64, 0, 512, 512), out_shape=(256, 256), out=batch[0])
+        with pytest.raises(ValueError, match="shape"):
+            r.read(Window(0, 0, 10, 10), out=np.zeros((5, 5, 3), np.uint8))
+    assert np.shares_memory(got, batch) and np.array_equal(batch[1], plain)
+    assert np.array_equal(batch[0], plain_edge) and batch[0][:, :30].sum() == 0

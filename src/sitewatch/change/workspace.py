@@ -11,14 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sitewatch.change.boxes import Box, boxes_from_detections
-from sitewatch.change.events import ChangeResult, Tolerances, detect_changes
+from sitewatch.change.events import ChangeResult, Tolerances, Verifier, detect_changes
 from sitewatch.change.register import register_passes
-from sitewatch.change.verify import PatchVerifier
+from sitewatch.change.verify import AnyVerifier, BoxVerifier, PatchVerifier
 from sitewatch.errors import InputError
 from sitewatch.imagery.reader import RasterReader
 from sitewatch.store import Workspace
 
 __all__ = ["PassComparison", "compare_passes", "pass_boxes"]
+
+#: the second look searches this far from the registered position (the events' own radius)
+SECOND_LOOK_M = 12.5
+SECOND_LOOK_PX = 25.0
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,20 @@ class PassComparison:
 
 
 def pass_boxes(ws: Workspace, pass_id: int, *, min_score: float = 0.0) -> list[Box]:
-    """A pass's current, non-rejected detections as boxes (reviewed class/type/state)."""
+    """A pass's current, non-rejected detections as boxes (reviewed class/type/state).
+
+    ``min_score`` applies to unreviewed model detections only: what an analyst confirmed or
+    drew stays whatever its score.
+    """
+    from sitewatch.review import ReviewStatus
     from sitewatch.store import detections_repo
 
-    return boxes_from_detections(detections_repo.list_detections(ws, pass_id, min_score=min_score))
+    recs = [
+        r
+        for r in detections_repo.list_detections(ws, pass_id)
+        if r.score >= min_score or r.status is ReviewStatus.CONFIRMED or r.source != "model"
+    ]
+    return boxes_from_detections(recs)
 
 
 def compare_passes(
@@ -43,12 +57,20 @@ def compare_passes(
     pass_a_id: int,
     pass_b_id: int,
     *,
-    min_score: float = 0.0,
+    min_score: float = 0.5,
+    low_score: float = 0.1,
     verify: bool = True,
     save: bool = True,
     tolerances: Tolerances | None = None,
 ) -> PassComparison:
-    """Register pass A to pass B, match their detections, derive and store the events."""
+    """Register pass A to pass B, match their detections, derive and store the events.
+
+    Objects are the detections scoring at least ``min_score``. Before an arrival or departure
+    is reported, the other pass gets a second look (``verify``): a stored detection scoring at
+    least ``low_score`` near the registered position, or an unchanged image patch, turns it
+    into ``stayed``. Stored detections only go as low as the detection run's threshold (0.3
+    by default). The cuts 0.5 / 0.1 scored best on the Airbus pairs (docs/change-eval.md).
+    """
     from sitewatch.store import change_repo, passes_repo
 
     if pass_a_id == pass_b_id:
@@ -59,6 +81,8 @@ def compare_passes(
     gsd = pa.gsd_m if pa.gsd_m is not None else pb.gsd_m
     from sitewatch.store import detections_repo
 
+    low_a = pass_boxes(ws, pass_a_id, min_score=min(low_score, min_score))
+    low_b = pass_boxes(ws, pass_b_id, min_score=min(low_score, min_score))
     a = pass_boxes(ws, pass_a_id, min_score=min_score)
     b = pass_boxes(ws, pass_b_id, min_score=min_score)
     for pid, boxes in ((pass_a_id, a), (pass_b_id, b)):
@@ -70,18 +94,21 @@ def compare_passes(
                 expected="a finished detection run or analyst-added boxes",
             )
     with RasterReader(pa.path) as ra, RasterReader(pb.path) as rb:
-        result = detect_changes(
-            a,
-            b,
-            reg,
-            gsd_m=gsd,
-            tolerances=tolerances,
-            verifier=PatchVerifier(ra, rb) if verify else None,
-        )
+        verifier: Verifier | None = None
+        if verify:
+            radius = SECOND_LOOK_M / gsd if gsd else SECOND_LOOK_PX
+            verifier = AnyVerifier(
+                [BoxVerifier(low_a, low_b, radius_px=radius), PatchVerifier(ra, rb)]
+            )
+        result = detect_changes(a, b, reg, gsd_m=gsd, tolerances=tolerances, verifier=verifier)
     reg_id = None
     if save:
         stored = change_repo.save_comparison(
-            ws, pass_a_id, pass_b_id, result, params={"min_score": min_score, "verify": verify}
+            ws,
+            pass_a_id,
+            pass_b_id,
+            result,
+            params={"min_score": min_score, "low_score": low_score, "verify": verify},
         )
         reg_id = stored.id
     return PassComparison(pass_a_id, pass_b_id, result, reg_id)

@@ -89,6 +89,7 @@ def compare_files(
     min_score: float,
     verify: bool,
     homography: bool,
+    low_score: float = 0.1,
     crops: Path | None,
 ) -> dict[str, Any]:
     """The file form: register, get boxes, derive events; returns the JSON document."""
@@ -121,7 +122,7 @@ def compare_files(
 
         # One low-threshold run per pass: the score cut gives the objects, and what lies
         # under it serves the second look at a candidate arrival or departure.
-        low_cut = min(0.1, min_score)
+        low_cut = min(low_score, min_score)
         det_model = load_model(model)
         la = _detect(before, gsd, det_model, low_cut)
         lb = _detect(after, gsd, det_model, low_cut)
@@ -161,13 +162,21 @@ def compare_files(
 
 
 def compare_workspace(
-    workspace: str | None, pass_a: int, pass_b: int, *, min_score: float, verify: bool
+    workspace: str | None,
+    pass_a: int,
+    pass_b: int,
+    *,
+    min_score: float,
+    verify: bool,
+    low_score: float = 0.1,
 ) -> dict[str, Any]:
     """The workspace form: compare two stored passes and save the result."""
     from sitewatch.change.workspace import compare_passes
 
     with open_workspace(workspace) as ws:
-        cmp = compare_passes(ws, pass_a, pass_b, min_score=min_score, verify=verify)
+        cmp = compare_passes(
+            ws, pass_a, pass_b, min_score=min_score, low_score=low_score, verify=verify
+        )
     data = cmp.result.to_dict()
     data["pass_a"] = pass_a
     data["pass_b"] = pass_b
@@ -199,9 +208,18 @@ def register(app: typer.Typer) -> None:
             float,
             typer.Option(
                 "--min-score",
-                help="Detections below this score are ignored (the detector's default cut).",
+                help="Detections scoring below this are not objects (0.5 scored best on the "
+                "Airbus pairs: docs/change-eval.md).",
             ),
-        ] = 0.3,
+        ] = 0.5,
+        low_score: Annotated[
+            float,
+            typer.Option(
+                "--low-score",
+                help="A detection this confident near an object's registered position in the "
+                "other pass means it did not leave or arrive (the second look).",
+            ),
+        ] = 0.1,
         no_verify: Annotated[
             bool,
             typer.Option("--no-verify", help="Skip the second look at the other pass."),
@@ -219,7 +237,12 @@ def register(app: typer.Typer) -> None:
         """Co-register two passes and report what arrived, departed, moved or stayed."""
         if _is_pass_id(before) and _is_pass_id(after):
             data = compare_workspace(
-                workspace, int(before), int(after), min_score=min_score, verify=not no_verify
+                workspace,
+                int(before),
+                int(after),
+                min_score=min_score,
+                low_score=low_score,
+                verify=not no_verify,
             )
         else:
             data = compare_files(
@@ -230,6 +253,7 @@ def register(app: typer.Typer) -> None:
                 boxes_after=boxes_after,
                 model=Path(model) if model else settings().model_path,
                 min_score=min_score,
+                low_score=low_score,
                 verify=not no_verify,
                 homography=homography,
                 crops=crops,

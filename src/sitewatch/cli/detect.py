@@ -92,6 +92,10 @@ def detect_file(
     ] = None,
     model: ModelOpt = None,
     threshold: Annotated[float, typer.Option(help="Minimum score.")] = 0.3,
+    threads: Annotated[
+        int | None,
+        typer.Option(help="Inference threads (default: every core but one, left to the reader)."),
+    ] = None,
     all_passes: Annotated[
         str | None,
         typer.Option("--all-passes", metavar="SITE", help="Every pass of a site, on Dask."),
@@ -104,7 +108,7 @@ def detect_file(
     as_json: JsonOpt = False,
 ) -> None:
     """Detect aircraft, ships, helicopters and vehicles in one raster file; write GeoJSON."""
-    from sitewatch.detect import EngineStats, detect_raster
+    from sitewatch.detect import EngineStats, detect_raster, load_model
 
     if all_passes is not None:
         from sitewatch.cli.scale import run_detect_all
@@ -121,14 +125,15 @@ def detect_file(
     if target is None:
         raise InputError("give a raster FILE, a PASS_ID, or --all-passes SITE", field="FILE")
     if target.isdigit() and not Path(target).exists():
-        _detect_pass(int(target), model, threshold, workspace, as_json)
+        _detect_pass(int(target), model, threshold, workspace, as_json, threads)
         return
     if out is None:
         raise InputError("file mode writes GeoJSON", field="--out", expected="--out OUT.geojson")
     file = Path(target)
     stats = EngineStats()
+    mdl = load_model(model, threads=threads)
     dets = detect_raster(
-        file, gsd_m=gsd, model=model, threshold=threshold, progress=True, stats=stats
+        file, gsd_m=gsd, model=mdl, threshold=threshold, progress=True, stats=stats
     )
     fc = detections_geojson(dets, source=str(file))
     try:
@@ -151,14 +156,26 @@ def detect_file(
 
 
 def _detect_pass(
-    pass_id: int, model: Path | None, threshold: float, workspace: str | None, as_json: bool
+    pass_id: int,
+    model: Path | None,
+    threshold: float,
+    workspace: str | None,
+    as_json: bool,
+    threads: int | None = None,
 ) -> None:
     """Workspace mode: detect a stored pass, store the run, detections and measurements."""
     from sitewatch.cli.common import open_workspace
+    from sitewatch.detect import load_model
     from sitewatch.pipeline import detect_pass
 
     with open_workspace(workspace) as ws:
-        res = detect_pass(ws, pass_id, model=model, threshold=threshold, progress=True)
+        res = detect_pass(
+            ws,
+            pass_id,
+            model=load_model(model, threads=threads),
+            threshold=threshold,
+            progress=True,
+        )
     if as_json:
         print_json(
             {

@@ -207,6 +207,7 @@ def detect_raster(
     model_path
         Same as passing a path as ``model`` (kept for callers that name it so).
 
+
     Examples
     --------
     >>> from sitewatch.config import data_dir
@@ -235,12 +236,16 @@ def detect_raster(
         raw: list[tuple[int, float, OrientedBox]] = []
 
         def read(group: list[TileJob]) -> npt.NDArray[np.uint8]:
-            return np.stack([reader.read(j.window, out_shape=(th, tw)) for j in group])
+            # tiles land straight in the batch array ONNX Runtime takes: no stacking copy
+            arr = np.empty((len(group), th, tw, 3), np.uint8)
+            for k, j in enumerate(group):
+                reader.read(j.window, out_shape=(th, tw), out=arr[k])
+            return arr
 
         groups = list(_batches(jobs, batch))
         done = 0
         # one reader thread: GDAL decoding and ONNX Runtime both release the GIL, so the next
-        # batch is decoded while this one runs
+        # batch is decoded while this one runs (default_threads leaves it a core)
         with ThreadPoolExecutor(max_workers=1) as pool:
             fut = pool.submit(read, groups[0])
             for gi, group in enumerate(groups):

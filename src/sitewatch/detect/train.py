@@ -59,6 +59,10 @@ class TrainConfig:
     stop_at: int | None = None
     #: smoke runs (CI) read only this many images per source, so loading takes seconds
     max_images_per_source: int | None = None
+    #: near-square axis-aligned ship/vehicle boxes (diagonal hulls, angle unknown):
+    #: ``envelope_only`` compares only the predicted box's envelope; ``envelope_box`` learns
+    #: the envelope as a box at 0°, as for aircraft
+    near_square_hulls: str = "envelope_box"
 
 
 class _Images:
@@ -141,8 +145,42 @@ def _sample(
     return out, objs
 
 
+#: how a label supervises the box head (``ori`` in the targets)
+MODE_ENVELOPE_BOX = 0.0  # axis-aligned aircraft: the envelope as a box at 0°
+MODE_ORIENTED = 1.0  # length, width (long side first) and angle
+MODE_ENVELOPE_ONLY = 2.0  # near-square axis-aligned hull: only the predicted box's envelope
+#: an axis-aligned ship or vehicle box this elongated lies along x or y
+ELONGATED = 1.5
+
+
+def _label_mode(
+    cls: str, oriented: bool, ew: float, eh: float, near_square: str = "envelope_only"
+) -> float:
+    """Which supervision an object's label allows (see the ``MODE_*`` constants).
+
+    >>> _label_mode("ship", False, 30, 8), _label_mode("ship", False, 20, 18)
+    (1.0, 2.0)
+    >>> _label_mode("ship", False, 20, 18, near_square="envelope_box")
+    0.0
+    >>> _label_mode("aircraft", False, 60, 55), _label_mode("ship", True, 20, 18)
+    (0.0, 1.0)
+    """
+    if oriented:
+        return MODE_ORIENTED
+    if cls in ("ship", "vehicle"):
+        # a diagonal hull has a near-square envelope: its angle is unknown (about 45°), so
+        # only the envelope of whatever box the head predicts is compared
+        long, short = max(ew, eh), max(1e-6, min(ew, eh))
+        if long / short >= ELONGATED:
+            return MODE_ORIENTED
+        return MODE_ENVELOPE_ONLY if near_square == "envelope_only" else MODE_ENVELOPE_BOX
+    return MODE_ENVELOPE_BOX
+
+
 def _targets(
-    objs: list[tuple[int, float, float, float, float, float, bool, bool]], crop: int
+    objs: list[tuple[int, float, float, float, float, float, bool, bool]],
+    crop: int,
+    near_square: str = "envelope_only",
 ) -> dict[str, npt.NDArray[Any]]:
     h = w = crop // STRIDE
     heat = np.zeros((len(CLASSES), h, w), np.float32)
@@ -168,15 +206,23 @@ def _targets(
         if k < MAX_OBJ:
             ind[k] = iv * w + iu
             mask[k] = 1.0
-            ori[k] = 1.0 if oriented else 0.0
-            if not oriented:
-                # An axis-aligned label is learnt as the box (width=ew, height=eh) at 0°, with
-                # no long-side-first rule. Matching only the envelope of a free oriented box
-                # let the angle collapse to 45° (square envelopes: AP50 0.55 on Airbus val);
-                # "long side first at 0°/90°" made near-square aircraft flip between the two
-                # (AP50 0.44). The model so outputs the envelope for sources labelled
-                # axis-aligned (aircraft) and true orientation where it is labelled.
+            mode = _label_mode(CLASSES[c], oriented, float(ew), float(eh), near_square)
+            ori[k] = mode
+            if mode == MODE_ENVELOPE_BOX:
+                # An axis-aligned aircraft label is learnt as the box (width=ew, height=eh) at
+                # 0°, with no long-side-first rule. Matching only the envelope of a free
+                # oriented box let the angle collapse to 45° (square envelopes: AP50 0.55 on
+                # Airbus val); "long side first at 0°/90°" made near-square aircraft flip
+                # between the two (AP50 0.44). The model so outputs the envelope for aircraft.
                 L, W, a = float(ew), float(eh), 0.0
+            elif mode == MODE_ORIENTED and not oriented:
+                # An elongated axis-aligned hull lies along x or y: that is its orientation, in
+                # the same long-side-first convention as the oriented DOTA ships. Learning it
+                # as (width, height) at 0° contradicted them (a vertical hull was (6, 13) at 0°
+                # in VOC and (13, 6) at 90° in DOTA) and the head averaged the two: boxes came
+                # out square and 0.6× too small (ship AP50 0.11).
+                L, W = max(float(ew), float(eh)), min(float(ew), float(eh))
+                a = 0.0 if ew >= eh else 90.0
             t2 = math.radians(2 * a)
             tgt[k] = [
                 u - iu,
@@ -198,7 +244,7 @@ def _batches(cfg: TrainConfig, data: _Images, rng: random.Random) -> Iterator[di
         for _ in range(cfg.batch):
             im, objs = _sample(rng, data, cfg.crop)
             imgs.append(im)
-            tg.append(_targets(objs, cfg.crop))
+            tg.append(_targets(objs, cfg.crop, cfg.near_square_hulls))
         batch: dict[str, Any] = {k: np.stack([t[k] for t in tg]) for k in tg[0]}
         batch["image"] = np.stack(imgs)
         yield batch
@@ -226,18 +272,22 @@ def _loss(heat_logit: Any, reg: Any, b: dict[str, Any]) -> tuple[Any, dict[str, 
     sc = pr[..., 4:6]
     norm = sc.norm(dim=-1, keepdim=True).clamp(min=1e-6)
     sc = sc / norm
-    size_o = ((pr[..., 2:4] - t[..., 2:4]).abs().sum(-1) * m).sum()
-    ang_o = ((sc - t[..., 4:6]).abs().sum(-1) * m).sum()
+    env_only = (ori == MODE_ENVELOPE_ONLY).float()
+    oriented = (ori == MODE_ORIENTED).float()
+    box_m = m * (1 - env_only)
+    size_o = ((pr[..., 2:4] - t[..., 2:4]).abs().sum(-1) * box_m).sum()
+    ang_o = ((sc - t[..., 4:6]).abs().sum(-1) * box_m).sum()
     # axis-aligned labels: compare the envelope of the predicted oriented box
     c2 = sc[..., 1]
     cos_t = torch.sqrt(((1 + c2) / 2).clamp(min=1e-6))
     sin_t = torch.sqrt(((1 - c2) / 2).clamp(min=1e-6))
     L, W = torch.exp(pr[..., 2].clamp(-3, 6)), torch.exp(pr[..., 3].clamp(-3, 6))
     env = torch.stack([L * cos_t + W * sin_t, L * sin_t + W * cos_t], -1)
-    # kept at zero weight: see _targets for why envelopes are not matched this way
-    size_a = 0.0 * ((torch.log(env) - t[..., 6:8]).abs().sum(-1) * m * (1 - ori)).sum()
+    # only for near-square hulls: matching envelopes alone for every aircraft let the angle
+    # collapse to 45° (see _targets); a minority of such labels learn from the rest
+    size_a = ((torch.log(env) - t[..., 6:8]).abs().sum(-1) * m * env_only).sum()
     # L >= W keeps the angle meaningful
-    order = (torch.relu(pr[..., 3] - pr[..., 2]) * m * ori).sum()
+    order = (torch.relu(pr[..., 3] - pr[..., 2]) * m * oriented).sum()
     reg_l = (size_o + size_a + 0.5 * ang_o + order) / mn
     total = focal + off_l + reg_l
     return total, {

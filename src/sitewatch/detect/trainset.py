@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import statistics
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -28,21 +29,46 @@ from sitewatch.errors import InputError
 __all__ = [
     "FORMATS",
     "SHIPS_AERIAL_GSD_M",
+    "SHIPS_AERIAL_GSD_RANGE",
+    "SHIPS_AERIAL_VESSEL_M",
     "TrainingSets",
     "airbus_split",
     "load_eval_set",
     "load_sets",
+    "ships_aerial_gsd",
     "ships_split",
 ]
 
 FORMATS = ("airbus", "dota", "voc", "yolo-obb")
 
-#: ships-aerial states no GSD. Its marinas and harbours show craft whose median box is 12 px
-#: long (10 % under 6 px); taking the median vessel as ~18 m (harbour craft, fishing boats,
-#: yachts) gives 1.5 m per pixel, so the model sees them at 1.0 m as ~18 px.
+#: ships-aerial states no GSD, and its crops range from marinas of 6–12 px boats to close-ups
+#: of one 200 px hull: no single value fits (a fixed 1.5 m made the close-ups 300 m ships,
+#: larger than any training crop). Each image's GSD is estimated from its own boats: the
+#: median labelled craft (harbour craft, fishing boats, yachts) taken as 15 m long, clamped to
+#: [SHIPS_AERIAL_GSD_RANGE]. A marina of 10 px boats gets 1.5 m per pixel.
+SHIPS_AERIAL_VESSEL_M = 15.0
+SHIPS_AERIAL_GSD_RANGE = (0.05, 2.0)
+#: used only when an image has no labelled boat to measure
 SHIPS_AERIAL_GSD_M = 1.5
 #: DOTA8 tiles without a usable ruler (no aircraft or cars) are taken at 0.5 m.
 DOTA8_DEFAULT_GSD_M = 0.5
+
+
+def ships_aerial_gsd(image: LabelledImage) -> float:
+    """GSD of a ships-aerial crop from its labelled boats (see ``SHIPS_AERIAL_VESSEL_M``).
+
+    >>> from pathlib import Path
+    >>> from sitewatch.detect.boxes import OrientedBox
+    >>> from sitewatch.detect.labels import GTBox
+    >>> boats = [GTBox("ship", OrientedBox(0, 0, 10, 4, 0), False)] * 3
+    >>> ships_aerial_gsd(LabelledImage(Path("boat.png"), boats))
+    1.5
+    """
+    sizes = [max(b.box.length, b.box.width) for b in image.boxes if not b.ignore]
+    if not sizes:
+        return SHIPS_AERIAL_GSD_M
+    lo, hi = SHIPS_AERIAL_GSD_RANGE
+    return min(hi, max(lo, SHIPS_AERIAL_VESSEL_M / statistics.median(sizes)))
 
 
 def airbus_split() -> dict[str, str]:
@@ -92,14 +118,15 @@ def load_sets(root: Path) -> TrainingSets:
     gdit_test = read_dota_dir(root / "gdit-airport" / "test", oriented=False, source="gdit")
     ships = read_voc_dir(root / "ships-aerial")
     for s in ships:
-        s.gsd_m = SHIPS_AERIAL_GSD_M
+        s.gsd_m = ships_aerial_gsd(s)
         s.source = "ships-aerial"
     s_train = [s for s in ships if ships_split(s.path.name) == "train"]
     s_val = [s for s in ships if ships_split(s.path.name) == "val"]
     names = yaml.safe_load((root / "dota8" / "dota8.yaml").read_text())["names"]
-    dota8 = []
-    for part in ("train", "val"):
-        dota8 += read_yolo_obb_dir(root / "dota8", {int(k): v for k, v in names.items()}, part)
+    # DOTA8's own val tiles are held out: with DOTA ports they measure length errors of
+    # detected ships and vehicles (sitewatch.measure.length_error)
+    dota8 = read_yolo_obb_dir(root / "dota8", {int(k): v for k, v in names.items()}, "train")
+    dota8_val = read_yolo_obb_dir(root / "dota8", {int(k): v for k, v in names.items()}, "val")
     ports = read_dota_dir(root / "dota-ports", oriented=True, source="dota-ports")
     return TrainingSets(
         train=a_train
@@ -111,6 +138,7 @@ def load_sets(root: Path) -> TrainingSets:
             "ships-aerial": s_val,
             "gdit": _with_gsd(gdit_test, None),
             "dota-ports": ports,
+            "dota8": _with_gsd(dota8_val, DOTA8_DEFAULT_GSD_M),
         },
     )
 
@@ -128,8 +156,8 @@ def load_eval_set(
     ``split``: ``auto`` takes the committed held-out part where sitewatch has one (Airbus by
     airport, ships-aerial by name hash) and everything otherwise; ``val``/``train``/``all``
     choose explicitly. GSD: ``gsd_m`` if given, else the label's own (DOTA ``gsd:``), else the
-    set's known value (Airbus 0.5 m, ships-aerial 1.0 m), else an estimate from the labelled
-    aircraft or vehicles (which uses the labels' scale; said in the returned note).
+    set's known value (Airbus 0.5 m), else an estimate from the labelled aircraft, vehicles or
+    (ships-aerial) boats — which uses the labels' scale, as training did; said in the note.
 
     >>> from sitewatch.config import data_dir
     >>> root = data_dir() / "airbus-aircraft"
@@ -166,11 +194,18 @@ def load_eval_set(
         default_gsd = None
     elif fmt == "voc":
         images = read_voc_dir(root)
-        default_gsd = SHIPS_AERIAL_GSD_M if root.name == "ships-aerial" else None
-        if root.name == "ships-aerial" and split != "all":
-            want = "val" if split == "auto" else split
-            images = [i for i in images if ships_split(i.path.name) == want]
-            notes.append(f"ships-aerial {want} split ({len(images)} images)")
+        default_gsd = None
+        if root.name == "ships-aerial":
+            if split != "all":
+                want = "val" if split == "auto" else split
+                images = [i for i in images if ships_split(i.path.name) == want]
+                notes.append(f"ships-aerial {want} split ({len(images)} images)")
+            if gsd_m is None:
+                for i in images:
+                    i.gsd_m = ships_aerial_gsd(i)
+                notes.append(
+                    f"GSD per image from its boats (median craft = {SHIPS_AERIAL_VESSEL_M:g} m)"
+                )
     elif fmt == "yolo-obb":
         yamls = sorted(root.glob("*.yaml"))
         if not yamls:
@@ -184,6 +219,9 @@ def load_eval_set(
         parts = [p.name for p in sorted((root / "labels").iterdir()) if p.is_dir()]
         if split in ("train", "val"):
             parts = [p for p in parts if p == split]
+        elif split == "auto" and root.name == "dota8":
+            parts = ["val"]  # sitewatch trains on DOTA8's train tiles only
+            notes.append("DOTA8 val tiles (held out of training)")
         images = [i for part in parts for i in read_yolo_obb_dir(root, names, part)]
         default_gsd = DOTA8_DEFAULT_GSD_M
     else:
