@@ -8,7 +8,9 @@
    cut by an image edge (``Truncated_airplane``, or a box touching the edge) and aircraft whose
    registered box is not wholly inside the other image never make a ground-truth event.
 3. Score predicted departed/arrived events (a prediction counts when it lies within 12.5 m of
-   an unclaimed ground-truth event of the same kind) for several detection sources:
+   an unclaimed ground-truth event of the same kind) for several detection sources. Pairs
+   with an image that has no label at all are registered but not scored: the three such
+   images show 20+ unlabelled airliners each, so their "ground truth" would be wrong.
 
    * ``labels`` — the labelled boxes themselves (tests matching and event logic);
    * ``labels-5%-missed`` — labelled boxes with 5 % of them removed at random in each pass
@@ -270,6 +272,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "gt_arrived": len(gt["arrived"]),
             "gt_set_aside_no_imagery": fill,
         }
+        if not a or not b:
+            # An image without a single label shows unlabelled aircraft, not an empty apron
+            # (022f91f0, 22bc9d20, 65825eef: 20+ airliners each): no ground truth here.
+            row["unlabelled_image"] = True
+            pairs_out.append(row)
+            print(f"{k + 1:3d} {c.before.name[:8]} {c.after.name[:8]}: unlabelled image")
+            continue
         held_out = split.get(c.before.name) == "val" and split.get(c.after.name) == "val"
         held_pairs += held_out
         row["held_out_airport"] = held_out
@@ -340,6 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "model": str(model) if use_model else None,
         "scores": {k: v.scores() for k, v in totals.items()},
+        "pairs_with_an_unlabelled_image": sum(bool(p.get("unlabelled_image")) for p in pairs_out),
         "held_out_airport_pairs": held_pairs,
         "scores_held_out_airports": {k: v.scores() for k, v in held_totals.items()},
         "seconds": round(time.time() - t0, 1),

@@ -155,3 +155,17 @@ def test_hrsc_sample() -> None:
     assert b.box == OrientedBox(341.2143, 443.3325, 778.4297, 178.2595, b.box.angle_deg)
     # -1.122944 rad = -64.34° → folded into [0, 180)
     assert b.box.angle_deg == pytest.approx(115.66, abs=0.01)
+
+
+def test_unlabelled_airbus_images_are_not_trained_on_as_background() -> None:
+    from sitewatch.detect.trainset import load_sets
+
+    root = _need("airbus-aircraft")
+    empty = {i.path.name[:8] for i in read_airbus(root) if not i.boxes}
+    # three images carry no label although each shows 20+ airliners
+    assert empty == {"022f91f0", "22bc9d20", "65825eef"}
+    sets = load_sets(root.parent)
+    airbus_train = [i for i in sets.train if i.source == "airbus"]
+    assert airbus_train and all(i.boxes for i in airbus_train)
+    assert not empty & {i.path.name[:8] for i in airbus_train}
+    assert not any(i.source == "dota8" and "/val/" in i.path.as_posix() for i in sets.train)
