@@ -19,7 +19,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,8 @@ class TrainConfig:
     #: ``envelope_only`` compares only the predicted box's envelope; ``envelope_box`` learns
     #: the envelope as a box at 0°, as for aircraft
     near_square_hulls: str = "envelope_box"
+    #: share of crops drawn from each source
+    source_weights: dict[str, float] = field(default_factory=lambda: dict(SOURCE_WEIGHTS))
 
 
 class _Images:
@@ -87,10 +89,11 @@ class _Images:
 
 
 def _sample(
-    rng: random.Random, data: _Images, crop: int
+    rng: random.Random, data: _Images, crop: int, weights: dict[str, float] | None = None
 ) -> tuple[npt.NDArray[np.uint8], list[tuple[int, float, float, float, float, float, bool, bool]]]:
-    sources = [s for s in SOURCE_WEIGHTS if s in data.by_source]
-    src = rng.choices(sources, [SOURCE_WEIGHTS[s] for s in sources])[0]
+    w = weights or SOURCE_WEIGHTS
+    sources = [s for s in w if s in data.by_source]
+    src = rng.choices(sources, [w[s] for s in sources])[0]
     img, arr, f = rng.choice(data.by_source[src])
     assert img.gsd_m is not None
     s = img.gsd_m / MODEL_GSD_M / f * rng.uniform(0.85, 1.18)
@@ -242,7 +245,7 @@ def _batches(cfg: TrainConfig, data: _Images, rng: random.Random) -> Iterator[di
     while True:
         imgs, tg = [], []
         for _ in range(cfg.batch):
-            im, objs = _sample(rng, data, cfg.crop)
+            im, objs = _sample(rng, data, cfg.crop, cfg.source_weights)
             imgs.append(im)
             tg.append(_targets(objs, cfg.crop, cfg.near_square_hulls))
         batch: dict[str, Any] = {k: np.stack([t[k] for t in tg]) for k in tg[0]}
