@@ -253,6 +253,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A few images label some aircraft twice; a twice-labelled aircraft is one aircraft.
         a = dedupe_boxes(read_boxes(labels, image=c.before.name))
         b = dedupe_boxes(read_boxes(labels, image=c.after.name))
+        row: dict[str, Any] = {
+            "before": c.before.name,
+            "after": c.after.name,
+            "overlap": round(reg.overlap, 4),
+            "inliers": reg.inliers,
+            "rms_px": round(reg.rms_px, 3),
+        }
+        if not a or not b:
+            # An image without a single label shows unlabelled aircraft, not an empty apron
+            # (022f91f0, 22bc9d20, 65825eef: 20+ airliners each): no ground truth here.
+            row["unlabelled_image"] = True
+            pairs_out.append(row)
+            print(f"{k + 1:3d} {c.before.name[:8]} {c.after.name[:8]}: unlabelled image")
+            continue
         # A detector stand-in that misses 5 % of aircraft in each pass (seeded per pair).
         rng = random.Random(zlib.crc32(key.encode()))
         da, db = drop(a, 0.05, rng), drop(b, 0.05, rng)
@@ -262,23 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ra = r1.read(Window(0, 0, r1.width, r1.height))
             rb = r2.read(Window(0, 0, r2.width, r2.height))
         gt, fill = ground_truth(a, b, reg, ra, rb)
-        row: dict[str, Any] = {
-            "before": c.before.name,
-            "after": c.after.name,
-            "overlap": round(reg.overlap, 4),
-            "inliers": reg.inliers,
-            "rms_px": round(reg.rms_px, 3),
-            "gt_departed": len(gt["departed"]),
-            "gt_arrived": len(gt["arrived"]),
-            "gt_set_aside_no_imagery": fill,
-        }
-        if not a or not b:
-            # An image without a single label shows unlabelled aircraft, not an empty apron
-            # (022f91f0, 22bc9d20, 65825eef: 20+ airliners each): no ground truth here.
-            row["unlabelled_image"] = True
-            pairs_out.append(row)
-            print(f"{k + 1:3d} {c.before.name[:8]} {c.after.name[:8]}: unlabelled image")
-            continue
+        row["gt_departed"] = len(gt["departed"])
+        row["gt_arrived"] = len(gt["arrived"])
+        row["gt_set_aside_no_imagery"] = fill
         held_out = split.get(c.before.name) == "val" and split.get(c.after.name) == "val"
         held_pairs += held_out
         row["held_out_airport"] = held_out

@@ -116,10 +116,8 @@ def test_compare_missing_file_names_it(capsys: pytest.CaptureFixture[str], tmp_p
     assert r.code == 1 and "a.jpg" in r.err and "file not found" in r.err
 
 
-def test_compare_passes_in_a_workspace(
-    capsys: pytest.CaptureFixture[str], airbus: Path, ws: Workspace, tmp_path: Path
-) -> None:
-    assert ws.schema_revision() == HEAD_REVISION == "0005_change"
+def _labelled_passes(ws: Workspace, airbus: Path) -> list[int]:
+    """BEFORE and AFTER as passes of a site, with their labelled boxes as detections."""
     site = sites_repo.get_site(ws, "hmeimim")
     ids = []
     for name, date in ((BEFORE, "2024-12-10"), (AFTER, "2024-12-13")):
@@ -129,6 +127,14 @@ def test_compare_passes_in_a_workspace(
         boxes = read_boxes(airbus / "annotations.csv", image=name)
         detections_repo.add_detections(ws, stored.id, boxes, source="labels")
         ids.append(stored.id)
+    return ids
+
+
+def test_compare_passes_in_a_workspace(
+    capsys: pytest.CaptureFixture[str], airbus: Path, ws: Workspace, tmp_path: Path
+) -> None:
+    assert ws.schema_revision() == HEAD_REVISION == "0005_change"
+    ids = _labelled_passes(ws, airbus)
     ws.close()
     r = run(
         capsys,
@@ -191,15 +197,7 @@ def test_workspace_compare_takes_a_second_look_at_weak_detections(
 
     from sitewatch.change.workspace import compare_passes
 
-    site = sites_repo.get_site(ws, "hmeimim")
-    ids = []
-    for name, date in ((BEFORE, "2024-12-10"), (AFTER, "2024-12-13")):
-        p = inspect_pass(airbus / "images" / name, site, gsd_m=0.5, date=date)
-        stored = passes_repo.add_pass(ws, p).pass_
-        assert stored.id is not None
-        boxes = read_boxes(airbus / "annotations.csv", image=name)
-        detections_repo.add_detections(ws, stored.id, boxes, source="labels")
-        ids.append(stored.id)
+    ids = _labelled_passes(ws, airbus)
     first = compare_passes(ws, ids[0], ids[1], save=False).result
     dep = first.by_kind("departed")[0]
     assert dep.before is not None and dep.registered_xy is not None

@@ -16,6 +16,7 @@ from sitewatch.change.register import register_passes
 from sitewatch.change.verify import AnyVerifier, BoxVerifier, PatchVerifier
 from sitewatch.errors import InputError
 from sitewatch.imagery.reader import RasterReader
+from sitewatch.review import DetectionRecord, ReviewStatus
 from sitewatch.store import Workspace
 
 __all__ = ["PassComparison", "compare_passes", "pass_boxes"]
@@ -41,15 +42,17 @@ def pass_boxes(ws: Workspace, pass_id: int, *, min_score: float = 0.0) -> list[B
     ``min_score`` applies to unreviewed model detections only: what an analyst confirmed or
     drew stays whatever its score.
     """
-    from sitewatch.review import ReviewStatus
     from sitewatch.store import detections_repo
 
-    recs = [
+    return _at_least(detections_repo.list_detections(ws, pass_id), min_score)
+
+
+def _at_least(records: list[DetectionRecord], min_score: float) -> list[Box]:
+    return boxes_from_detections(
         r
-        for r in detections_repo.list_detections(ws, pass_id)
+        for r in records
         if r.score >= min_score or r.status is ReviewStatus.CONFIRMED or r.source != "model"
-    ]
-    return boxes_from_detections(recs)
+    )
 
 
 def compare_passes(
@@ -81,10 +84,11 @@ def compare_passes(
     gsd = pa.gsd_m if pa.gsd_m is not None else pb.gsd_m
     from sitewatch.store import detections_repo
 
-    low_a = pass_boxes(ws, pass_a_id, min_score=min(low_score, min_score))
-    low_b = pass_boxes(ws, pass_b_id, min_score=min(low_score, min_score))
-    a = pass_boxes(ws, pass_a_id, min_score=min_score)
-    b = pass_boxes(ws, pass_b_id, min_score=min_score)
+    recs_a = detections_repo.list_detections(ws, pass_a_id)
+    recs_b = detections_repo.list_detections(ws, pass_b_id)
+    a, b = _at_least(recs_a, min_score), _at_least(recs_b, min_score)
+    low = min(low_score, min_score)
+    low_a, low_b = _at_least(recs_a, low), _at_least(recs_b, low)
     for pid, boxes in ((pass_a_id, a), (pass_b_id, b)):
         # An empty pass is a finding only if something looked at it.
         if not boxes and detections_repo.latest_run(ws, pid) is None:

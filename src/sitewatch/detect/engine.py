@@ -207,7 +207,6 @@ def detect_raster(
     model_path
         Same as passing a path as ``model`` (kept for callers that name it so).
 
-
     Examples
     --------
     >>> from sitewatch.config import data_dir

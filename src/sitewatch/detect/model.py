@@ -50,8 +50,6 @@ class DetectorModel:
     stride: int
     version: str
     input_name: str
-    #: ONNX Runtime intra-op threads the session was opened with
-    threads: int = 1
 
     def run(self, batch: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32], ...]:
         """Run the network on ``batch`` (N, H, W, 3) uint8 RGB; returns (peaks, reg)."""
@@ -65,8 +63,8 @@ def default_threads() -> int:
     Decoding the raster (JPEG blocks of a COG) costs about a fifth of the inference CPU, and
     the engine does it on its own thread while inference runs. On the 2-core benchmark
     (``bench/detect_scene.py``, 26 km² scene) one inference thread plus the reader ran end
-    to end in 1.03× the bare inference time; two inference threads beside the reader were
-    faster in absolute terms (1.36 s against 1.70 s) but spent 1.43× their bare time,
+    to end in 1.11× the bare inference time; two inference threads beside the reader were
+    faster in absolute terms (1.22 s against 1.84 s) but spent 1.39× their bare time,
     stalled by the reader. Pass ``threads`` (``--threads``) to choose otherwise.
 
     >>> default_threads() >= 1
@@ -96,8 +94,7 @@ def load_model(path: str | Path | None = None, *, threads: int | None = None) ->
     opts = ort.SessionOptions()
     # the machines this runs on are small and shared: a fixed, small thread count is faster
     # than oversubscribing, and the engine overlaps reading with inference on its own thread
-    n_threads = threads if threads is not None else default_threads()
-    opts.intra_op_num_threads = n_threads
+    opts.intra_op_num_threads = threads if threads is not None else default_threads()
     opts.inter_op_num_threads = 1
     # Spinning worker threads lose badly when the cores are shared with other processes (a
     # 2-thread torch step ran 8× slower than a 1-thread one on the busy 2-core machine).
@@ -112,5 +109,4 @@ def load_model(path: str | Path | None = None, *, threads: int | None = None) ->
         stride=int(meta.get("stride", 4)),
         version=str(meta["version"]),
         input_name=session.get_inputs()[0].name,
-        threads=n_threads,
     )

@@ -89,11 +89,10 @@ class _Images:
 
 
 def _sample(
-    rng: random.Random, data: _Images, crop: int, weights: dict[str, float] | None = None
+    rng: random.Random, data: _Images, crop: int, weights: dict[str, float]
 ) -> tuple[npt.NDArray[np.uint8], list[tuple[int, float, float, float, float, float, bool, bool]]]:
-    w = weights or SOURCE_WEIGHTS
-    sources = [s for s in w if s in data.by_source]
-    src = rng.choices(sources, [w[s] for s in sources])[0]
+    sources = [s for s in weights if s in data.by_source]
+    src = rng.choices(sources, [weights[s] for s in sources])[0]
     img, arr, f = rng.choice(data.by_source[src])
     assert img.gsd_m is not None
     s = img.gsd_m / MODEL_GSD_M / f * rng.uniform(0.85, 1.18)
@@ -156,17 +155,19 @@ MODE_ENVELOPE_ONLY = 2.0  # near-square axis-aligned hull: only the predicted bo
 ELONGATED = 1.5
 
 
-def _label_mode(
-    cls: str, oriented: bool, ew: float, eh: float, near_square: str = "envelope_only"
-) -> float:
+def _label_mode(cls: str, oriented: bool, ew: float, eh: float, near_square: str) -> float:
     """Which supervision an object's label allows (see the ``MODE_*`` constants).
 
-    >>> _label_mode("ship", False, 30, 8), _label_mode("ship", False, 20, 18)
-    (1.0, 2.0)
-    >>> _label_mode("ship", False, 20, 18, near_square="envelope_box")
+    >>> _label_mode("ship", False, 30, 8, "envelope_box")
+    1.0
+    >>> _label_mode("ship", False, 20, 18, "envelope_only")
+    2.0
+    >>> _label_mode("ship", False, 20, 18, "envelope_box")
     0.0
-    >>> _label_mode("aircraft", False, 60, 55), _label_mode("ship", True, 20, 18)
-    (0.0, 1.0)
+    >>> _label_mode("aircraft", False, 60, 55, "envelope_only")
+    0.0
+    >>> _label_mode("ship", True, 20, 18, "envelope_only")
+    1.0
     """
     if oriented:
         return MODE_ORIENTED
@@ -183,7 +184,7 @@ def _label_mode(
 def _targets(
     objs: list[tuple[int, float, float, float, float, float, bool, bool]],
     crop: int,
-    near_square: str = "envelope_only",
+    near_square: str,
 ) -> dict[str, npt.NDArray[Any]]:
     h = w = crop // STRIDE
     heat = np.zeros((len(CLASSES), h, w), np.float32)

@@ -126,10 +126,8 @@ def load_sets(root: Path) -> TrainingSets:
     s_train = [s for s in ships if ships_split(s.path.name) == "train"]
     s_val = [s for s in ships if ships_split(s.path.name) == "val"]
     names = yaml.safe_load((root / "dota8" / "dota8.yaml").read_text())["names"]
-    # DOTA8's own val tiles are held out: with DOTA ports they measure length errors of
-    # detected ships and vehicles (sitewatch.measure.length_error)
+    # DOTA8's val tiles stay out of training, so that they remain a held-out set
     dota8 = read_yolo_obb_dir(root / "dota8", {int(k): v for k, v in names.items()}, "train")
-    dota8_val = read_yolo_obb_dir(root / "dota8", {int(k): v for k, v in names.items()}, "val")
     ports = read_dota_dir(root / "dota-ports", oriented=True, source="dota-ports")
     return TrainingSets(
         train=a_train
@@ -141,7 +139,6 @@ def load_sets(root: Path) -> TrainingSets:
             "ships-aerial": s_val,
             "gdit": _with_gsd(gdit_test, None),
             "dota-ports": ports,
-            "dota8": _with_gsd(dota8_val, DOTA8_DEFAULT_GSD_M),
         },
     )
 

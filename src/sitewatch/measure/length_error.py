@@ -151,14 +151,11 @@ def _estimate_gsd(objs: Sequence[LabelledObject]) -> float | None:
     return CAR_LENGTH_M / statistics.median(cars)
 
 
-def read_dota8(root: Path, splits: Sequence[str] = ("train", "val")) -> list[LabelledImage]:
-    """DOTA8 YOLO-OBB tiles (1024 px, normalised corners); GSD estimated from cars.
-
-    The detector trains on the ``train`` tiles only, so detection errors use ``("val",)``.
-    """
+def read_dota8(root: Path) -> list[LabelledImage]:
+    """DOTA8 YOLO-OBB tiles (1024 px, normalised corners); GSD estimated from cars."""
     names = {1: "ship", 9: "large-vehicle", 10: "small-vehicle", 0: "plane", 11: "helicopter"}
     out = []
-    for split in splits:
+    for split in ("train", "val"):
         for lbl in sorted((root / "labels" / split).glob("*.txt")):
             img = root / "images" / split / (lbl.stem + ".jpg")
             size = 1024.0
