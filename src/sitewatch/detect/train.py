@@ -3,9 +3,11 @@
 Needs the ``train`` extra (torch, onnx). Crops are drawn at the model GSD from every source,
 with 90° rotations and flips for axis-aligned labels (an arbitrary rotation would make their
 boxes wrong) and arbitrary rotations for oriented labels. Oriented labels supervise length,
-width and angle (long side first); axis-aligned labels supervise the box (width, height) at
-0° — so the model reports the envelope where only envelopes were labelled (aircraft) and the
-orientation where it was labelled (DOTA ships, vehicles). The learning rate is constant after a
+width and angle (long side first); axis-aligned labels supervise what they can say (see
+``_label_mode``): the box (width, height) at 0° for aircraft, the hull along x or y for
+elongated ship and vehicle boxes, only the envelope for near-square ones — so the model
+reports the envelope where only envelopes were labelled (aircraft) and the orientation where
+it was labelled or follows from the box (ships, vehicles). The learning rate is constant after a
 warm-up and the exported weights are an exponential moving average, so a run of N steps is
 exactly the first N steps of any longer run.
 """
@@ -60,9 +62,10 @@ class TrainConfig:
     #: smoke runs (CI) read only this many images per source, so loading takes seconds
     max_images_per_source: int | None = None
     #: near-square axis-aligned ship/vehicle boxes (diagonal hulls, angle unknown):
-    #: ``envelope_only`` compares only the predicted box's envelope; ``envelope_box`` learns
-    #: the envelope as a box at 0°, as for aircraft
-    near_square_hulls: str = "envelope_box"
+    #: ``envelope_only`` compares only the predicted box's envelope, so a diagonal hull may
+    #: come out as the diagonal box it is (as DOTA labels it); ``envelope_box`` learns the
+    #: envelope as a box at 0°, as for aircraft, which contradicts the oriented labels
+    near_square_hulls: str = "envelope_only"
     #: share of crops drawn from each source
     source_weights: dict[str, float] = field(default_factory=lambda: dict(SOURCE_WEIGHTS))
 
@@ -273,14 +276,18 @@ def _loss(heat_logit: Any, reg: Any, b: dict[str, Any]) -> tuple[Any, dict[str, 
     mn = m.sum().clamp(min=1.0)
     off = 0.5 + 0.5 * torch.tanh(pr[..., :2])
     off_l = ((off - t[..., :2]).abs().sum(-1) * m).sum() / mn
-    sc = pr[..., 4:6]
-    norm = sc.norm(dim=-1, keepdim=True).clamp(min=1e-6)
-    sc = sc / norm
+    raw = pr[..., 4:6]
+    norm = raw.norm(dim=-1, keepdim=True).clamp(min=1e-6)
+    sc = raw / norm
     env_only = (ori == MODE_ENVELOPE_ONLY).float()
     oriented = (ori == MODE_ORIENTED).float()
     box_m = m * (1 - env_only)
     size_o = ((pr[..., 2:4] - t[..., 2:4]).abs().sum(-1) * box_m).sum()
-    ang_o = ((sc - t[..., 4:6]).abs().sum(-1) * box_m).sum()
+    # The raw (sin 2θ, cos 2θ) pair is regressed onto the unit circle, not its direction
+    # alone: a loss on the normalised pair leaves the length free, and under Adam it grew
+    # until the angle froze (cos 2θ ≈ −55 at every ship: all ships came out at 90°).
+    ang_o = ((raw - t[..., 4:6]).abs().sum(-1) * box_m).sum()
+    ang_o = ang_o + ((norm.squeeze(-1) - 1.0).abs() * m * env_only).sum()
     # axis-aligned labels: compare the envelope of the predicted oriented box
     c2 = sc[..., 1]
     cos_t = torch.sqrt(((1 + c2) / 2).clamp(min=1e-6))
