@@ -46,7 +46,7 @@ SOURCE_WEIGHTS = {"airbus": 0.45, "gdit": 0.15, "ships-aerial": 0.28, "dota8": 0
 class TrainConfig:
     """Everything that decides the trained weights."""
 
-    steps: int = 6000
+    steps: int = 12000
     batch: int = 12
     crop: int = 192
     lr: float = 2e-3
