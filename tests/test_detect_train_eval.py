@@ -155,3 +155,14 @@ def test_shipped_model_orients_elongated_boats() -> None:
                 agree.append(bool((gw > gh) == (pw > ph)))
     # the model before the angle-loss fix put every ship at 90°: 67 % agreement
     assert len(agree) >= 30 and np.mean(agree) >= 0.85, (len(agree), np.mean(agree))
+
+
+def test_shipped_model_was_trained_with_the_default_configuration() -> None:
+    """`sitewatch train` with no options reproduces the shipped model: same configuration."""
+    from dataclasses import asdict
+
+    from sitewatch.detect.train import TrainConfig
+
+    meta = json.loads(default_model_path().with_suffix(".json").read_text())
+    assert meta["train_config"] == asdict(TrainConfig())
+    assert meta["trained_steps"] == TrainConfig().steps
