@@ -113,7 +113,9 @@ def test_angle_loss_keeps_the_sin_cos_pair_on_the_unit_circle() -> None:
     from sitewatch.detect.train import _loss, _targets
 
     # one vertical ship, oriented label: target (sin 2θ, cos 2θ) = (0, -1)
-    t = _targets([(CLASSES.index("ship"), 50.0, 50.0, 30.0, 8.0, 90.0, True, False)], 96, "x")
+    t = _targets(
+        [(CLASSES.index("ship"), 50.0, 50.0, 30.0, 8.0, 90.0, True, False)], 96, "envelope_only"
+    )
     b = {k: torch.from_numpy(v).unsqueeze(0) for k, v in t.items()}
     heat = torch.zeros(1, len(CLASSES), 24, 24)
     idx = int(t["ind"][0])
