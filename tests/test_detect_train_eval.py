@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -168,3 +169,40 @@ def test_shipped_model_was_trained_with_the_default_configuration() -> None:
     meta = json.loads(default_model_path().with_suffix(".json").read_text())
     assert meta["train_config"] == asdict(TrainConfig())
     assert meta["trained_steps"] == TrainConfig().steps
+
+
+def test_lr_schedule_anneals_only_the_tail() -> None:
+    """Warm-up, a constant rate, then a half-cosine to zero over the last ``anneal_steps``."""
+    from sitewatch.detect.train import TrainConfig, lr_factor
+
+    short, long_ = TrainConfig(steps=15000), TrainConfig(steps=20000)
+    start = short.steps - short.anneal_steps
+    # before the anneal the schedule does not depend on the run's length
+    assert all(lr_factor(i, short) == lr_factor(i, long_) for i in range(0, start, 250))
+    tail = [lr_factor(i, short) for i in range(start, 15001, 100)]
+    assert tail[0] == 1.0 and tail[-1] == pytest.approx(0.0, abs=1e-9)
+    assert all(a >= b for a, b in itertools.pairwise(tail))
+    # a smoke run shorter than the anneal still ends at zero
+    assert lr_factor(2, TrainConfig(steps=2, warmup=1)) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_shipped_model_meets_the_aircraft_target_on_held_out_airports() -> None:
+    """Aircraft AP50 ≥ 0.95 on the Airbus images of airports never trained on (#3's target);
+    ships on the held-out ships-aerial split stay at the measured level (a regression floor,
+    below the 0.70 target, which this model does not meet: see the model card)."""
+    from sitewatch.detect.classes import CLASSES
+    from sitewatch.detect.evaluate import evaluate_images, predictor
+    from sitewatch.detect.trainset import load_eval_set
+
+    root = _need_data()
+    if not default_model_path().is_file():
+        pytest.skip("needs the shipped model")
+    model = load_model(threads=1)
+    airbus, note = load_eval_set(root / "airbus-aircraft", "airbus")
+    assert "by airport" in note and len(airbus) == 15
+    aircraft = evaluate_images(airbus, predictor(model), classes=CLASSES).classes["aircraft"]
+    assert aircraft.n_gt == 629 and aircraft.ap50 >= 0.95, aircraft.ap50
+    if (root / "ships-aerial").is_dir():
+        ships, _ = load_eval_set(root / "ships-aerial", "voc")
+        ship = evaluate_images(ships, predictor(model), classes=CLASSES).classes["ship"]
+        assert ship.n_gt == 205 and ship.ap50 >= 0.45, ship.ap50
