@@ -7,9 +7,9 @@ width and angle (long side first); axis-aligned labels supervise what they can s
 ``_label_mode``): the box (width, height) at 0° for aircraft, the hull along x or y for
 elongated ship and vehicle boxes, only the envelope for near-square ones — so the model
 reports the envelope where only envelopes were labelled (aircraft) and the orientation where
-it was labelled or follows from the box (ships, vehicles). The learning rate is constant after a
-warm-up and the exported weights are an exponential moving average, so a run of N steps is
-exactly the first N steps of any longer run.
+it was labelled or follows from the box (ships, vehicles). The learning rate warms up, stays
+constant, and falls to zero over the last ``anneal_steps`` (:func:`lr_factor`); the exported
+weights are an exponential moving average.
 """
 
 from __future__ import annotations
