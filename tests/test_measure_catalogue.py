@@ -85,3 +85,12 @@ def _found(cat: object, name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def test_estimated_figures_carry_a_widened_spread() -> None:
+    """A figure taken from a game's 3D model ranks candidates only with its own, wider spread."""
+    estimated = [t for t in load_catalogue() if "estimated" in t.status.values()]
+    assert {t.family for t in estimated} >= {"Pantsir", "Tor", "Buk", "S-300"}
+    for t in estimated:
+        assert t.variant_sd_m is not None and t.variant_sd_m >= 1.0, t.name
+        assert "3D model" in t.notes, t.name

@@ -8,6 +8,10 @@ loaded with :mod:`importlib.resources`. Each dimension has its own source column
 ``cited``
     carried from the case facts (``case-syria-2024/equipment.csv``) with the source given there,
     not re-read in the verification pass;
+``estimated``
+    derived from a public but non-authoritative source — the bounding box of a flight
+    simulator's 3D model of the system — where no published figure was found; it ranks
+    candidates (with a widened spread), it is not a figure to report;
 ``unverified``
     no public source confirming the figure was found; the cited URL is where to check it.
 
@@ -42,7 +46,7 @@ __all__ = [
 
 CLASSES = ("aircraft", "helicopter", "ship", "vehicle")
 DIMENSIONS = ("length", "span", "height")
-STATUSES = ("verified", "cited", "unverified")
+STATUSES = ("verified", "cited", "estimated", "unverified")
 
 
 def _num(text: str) -> float | None:
