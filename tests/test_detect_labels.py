@@ -21,9 +21,11 @@ from sitewatch.detect.labels import (
 )
 from sitewatch.detect.trainset import (
     SHIPS_AERIAL_GSD_RANGE,
+    SHIPS_AERIAL_VESSEL_M,
     airbus_split,
     load_eval_set,
     ships_aerial_gsd,
+    ships_aerial_vessels,
     ships_split,
 )
 from sitewatch.errors import InputError
@@ -125,13 +127,25 @@ def test_voc_ships_aerial_and_its_split() -> None:
     assert 25 <= len(val) <= 55
     imgs, note = load_eval_set(data_dir() / "ships-aerial", "voc")
     assert len(imgs) == len(val) and "val" in note and all(i.gsd_m for i in imgs)
-    # per-image GSD from the boats: a marina of ~10 px craft at 1.5 m, a 150 px close-up
-    # near 0.1 m, and everything inside the stated clamp
+    # per-image scale from the boats (median boat = 15 m): a marina of ~10 px craft at 1.5 m,
+    # a 148 px tanker near 0.1 m, and everything inside the stated clamp
     gsd = {i.path.name: ships_aerial_gsd(i) for i in images}
     assert gsd["boat42.png"] == pytest.approx(1.5)
     assert gsd["boat101.png"] == pytest.approx(15.0 / 148.0, rel=0.02)
     lo, hi = SHIPS_AERIAL_GSD_RANGE
     assert all(lo <= g <= hi for g in gsd.values()) and "GSD per image" in note
+    assert {i.path.name: i.gsd_m for i in imgs} == {i.path.name: gsd[i.path.name] for i in imgs}
+    # at a plausible true scale the tanker (a "ship", 150 m) comes out near 1 m per pixel
+    tanker = next(i for i in images if i.path.name == "boat101.png")
+    assert ships_aerial_gsd(tanker, "ship") == pytest.approx(150.0 / 148.0, rel=0.02)
+
+
+def test_ships_aerial_vessel_judgements_name_real_crops() -> None:
+    names = {p.name for p in (_need("ships-aerial") / "images").iterdir()}
+    vessels = ships_aerial_vessels()
+    assert len(vessels) >= 50 and set(vessels.values()) == {"ship", "coaster"}
+    assert not set(vessels) - names, "judgements for crops that do not exist"
+    assert set(SHIPS_AERIAL_VESSEL_M) == {"craft", *vessels.values()}
 
 
 def test_dior_r_sample() -> None:

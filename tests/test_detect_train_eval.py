@@ -206,3 +206,25 @@ def test_shipped_model_meets_the_aircraft_target_on_held_out_airports() -> None:
         ships, _ = load_eval_set(root / "ships-aerial", "voc")
         ship = evaluate_images(ships, predictor(model), classes=CLASSES).classes["ship"]
         assert ship.n_gt == 205 and ship.ap50 >= 0.45, ship.ap50
+
+
+def test_long_hulls_are_found_by_a_coarse_pass(tmp_path: Path) -> None:
+    """At a plausible true scale the shipped model fragments long hulls (it learnt boats as
+    10–40 px objects); a pass at 8 m per pixel finds them whole (scripts/ships_true_scale.py)."""
+    import subprocess
+    import sys
+
+    root = _need_data() / "ships-aerial"
+    if not root.is_dir() or not default_model_path().is_file():
+        pytest.skip(f"needs {root} and the shipped model")
+    out = tmp_path / "scale.json"
+    script = Path(__file__).resolve().parents[1] / "scripts" / "ships_true_scale.py"
+    subprocess.run(
+        [sys.executable, str(script), "--levels", "8:60", "--json", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    r = json.loads(out.read_text())
+    assert r["single"]["large"]["n_gt"] == 19 and r["single"]["large"]["ap50"] < 0.2
+    assert r["levels"]["large"]["ap50"] > r["single"]["large"]["ap50"] + 0.2
+    assert r["levels"]["craft"]["ap50"] >= r["single"]["craft"]["ap50"] - 0.02

@@ -36,6 +36,7 @@ __all__ = [
     "load_eval_set",
     "load_sets",
     "ships_aerial_gsd",
+    "ships_aerial_vessels",
     "ships_split",
 ]
 
@@ -43,10 +44,14 @@ FORMATS = ("airbus", "dota", "voc", "yolo-obb")
 
 #: ships-aerial states no GSD, and its crops range from marinas of 6–12 px boats to close-ups
 #: of one 200 px hull: no single value fits (a fixed 1.5 m made the close-ups 300 m ships,
-#: larger than any training crop). Each image's GSD is estimated from its own boats: the
-#: median labelled craft (harbour craft, fishing boats, yachts) taken as 15 m long, clamped to
-#: [SHIPS_AERIAL_GSD_RANGE]. A marina of 10 px boats gets 1.5 m per pixel.
-SHIPS_AERIAL_VESSEL_M = 15.0
+#: larger than any training crop). Training and the default evaluation normalise each crop's
+#: scale by its own boats: the median labelled boat is taken as 15 m (small craft), clamped to
+#: [SHIPS_AERIAL_GSD_RANGE], so a marina of 10 px boats gets 1.5 m per pixel. For the crops of
+#: coasters and ocean-going ships that is not their true scale (a container ship comes out
+#: 15 m long): ``splits/ships_aerial_vessels.csv`` records, judged by eye, which crops show
+#: those, and ``SHIPS_AERIAL_VESSEL_M`` the length taken for their largest vessel, for
+#: measuring the model at a plausible true scale (``scripts/ships_true_scale.py``).
+SHIPS_AERIAL_VESSEL_M = {"craft": 15.0, "coaster": 70.0, "ship": 150.0}
 SHIPS_AERIAL_GSD_RANGE = (0.05, 2.0)
 #: used only when an image has no labelled boat to measure
 SHIPS_AERIAL_GSD_M = 1.5
@@ -54,8 +59,19 @@ SHIPS_AERIAL_GSD_M = 1.5
 DOTA8_DEFAULT_GSD_M = 0.5
 
 
-def ships_aerial_gsd(image: LabelledImage) -> float:
+def ships_aerial_vessels() -> dict[str, str]:
+    """file name → ``ship`` or ``coaster`` for the crops that do not show small craft."""
+    ref = resources.files("sitewatch.detect") / "splits" / "ships_aerial_vessels.csv"
+    with resources.as_file(ref) as p, p.open() as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        return {r["image"]: r["vessel"] for r in rows}
+
+
+def ships_aerial_gsd(image: LabelledImage, vessel: str = "craft") -> float:
     """GSD of a ships-aerial crop from its labelled boats (see ``SHIPS_AERIAL_VESSEL_M``).
+
+    ``craft`` (the default, used for training) takes the median boat as 15 m; ``coaster`` and
+    ``ship`` take the largest labelled vessel as 70 m and 150 m.
 
     >>> from pathlib import Path
     >>> from sitewatch.detect.boxes import OrientedBox
@@ -63,12 +79,16 @@ def ships_aerial_gsd(image: LabelledImage) -> float:
     >>> boats = [GTBox("ship", OrientedBox(0, 0, 10, 4, 0), False)] * 3
     >>> ships_aerial_gsd(LabelledImage(Path("boat.png"), boats))
     1.5
+    >>> ships_aerial_gsd(LabelledImage(Path("boat.png"), boats), vessel="ship")  # clamped
+    2.0
     """
     sizes = [max(b.box.length, b.box.width) for b in image.boxes if not b.ignore]
     if not sizes:
         return SHIPS_AERIAL_GSD_M
+    # a crop of ships often holds a tug or launch too: the largest hull is the ship
+    ruler_px = statistics.median(sizes) if vessel == "craft" else max(sizes)
     lo, hi = SHIPS_AERIAL_GSD_RANGE
-    return min(hi, max(lo, SHIPS_AERIAL_VESSEL_M / statistics.median(sizes)))
+    return min(hi, max(lo, SHIPS_AERIAL_VESSEL_M[vessel] / ruler_px))
 
 
 def airbus_split() -> dict[str, str]:
@@ -204,7 +224,8 @@ def load_eval_set(
                 for i in images:
                     i.gsd_m = ships_aerial_gsd(i)
                 notes.append(
-                    f"GSD per image from its boats (median craft = {SHIPS_AERIAL_VESSEL_M:g} m)"
+                    f"GSD per image from its boats (median craft = "
+                    f"{SHIPS_AERIAL_VESSEL_M['craft']:g} m)"
                 )
     elif fmt == "yolo-obb":
         yamls = sorted(root.glob("*.yaml"))
