@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 
@@ -26,10 +27,8 @@ def main() -> int:
     from shapely.geometry import Polygon
 
     from sitewatch.config import data_dir
-    from sitewatch.detect.boxes import OrientedBox
     from sitewatch.detect.classes import CLASSES
-    from sitewatch.detect.engine import detect_raster
-    from sitewatch.detect.evaluate import average_precision
+    from sitewatch.detect.evaluate import Prediction, average_precision, predictor
     from sitewatch.detect.labels import GTBox, LabelledImage
     from sitewatch.detect.merge import nms_rotated
     from sitewatch.detect.model import load_model
@@ -52,22 +51,16 @@ def main() -> int:
     for img in images:
         img.gsd_m = ships_aerial_gsd(img, vessels.get(img.path.name, "craft"))
 
-    Pred = tuple[str, float, OrientedBox]
+    predict = predictor(model)
 
-    def run(img: LabelledImage, gsd: float) -> list[Pred]:
-        dets = detect_raster(img.path, gsd_m=gsd, model=model, threshold=0.05, tile=1536)
-        return [
-            (d.class_name, d.score, OrientedBox(d.cx, d.cy, d.length_px, d.width_px, d.angle_deg))
-            for d in dets
-        ]
-
-    def with_levels(img: LabelledImage, base: list[Pred]) -> list[Pred]:
+    def with_levels(img: LabelledImage, base: list[Prediction]) -> list[Prediction]:
         assert img.gsd_m is not None
         g = img.gsd_m
+        # telling the engine the crop is k times finer makes it shrink the crop k times more
         long_hulls = [
             p
             for k, min_m in levels
-            for p in run(img, g / k)
+            for p in predict(replace(img, gsd_m=g / k))
             if p[0] == "ship" and p[2].length * g >= min_m
         ]
         hulls = [Polygon(p[2].corners()) for p in long_hulls if p[1] >= 0.3]
@@ -88,11 +81,11 @@ def main() -> int:
         return [merged[i] for i in keep]
 
     gts: dict[str, list[list[GTBox]]] = {}
-    preds: dict[str, dict[str, list[list[Pred]]]] = {"single": {}, "levels": {}}
+    preds: dict[str, dict[str, list[list[Prediction]]]] = {"single": {}, "levels": {}}
     for img in images:
         assert img.gsd_m is not None
         part = "large" if img.path.name in vessels else "craft"
-        base = run(img, img.gsd_m)
+        base = predict(img)
         both = {"single": base, "levels": with_levels(img, base)}
         gt = [b for b in img.boxes if b.class_name == "ship"]
         for key in (part, "all"):
