@@ -3,8 +3,10 @@
 Builds a ≥ 10,000² GeoTIFF mosaic from Airbus images (tiled, JPEG-compressed, a synthetic UTM
 georeference at 0.5 m) in a temporary folder, then measures with the same ONNX model:
 
-1. ``sitewatch.detect.detect_raster`` end to end (windowed reads, batching, decode, merge);
-2. the bare ``session.run`` time on exactly the same tiles (read beforehand, not timed);
+1. ``sitewatch.detect.detect_raster`` end to end (windowed reads, batching, decode, merge),
+   with its default long-hull pass (the model once more at 8 m, for ships ≥ 60 m);
+2. the bare ``session.run`` time on exactly the same tiles, those of the long-hull pass
+   included (read beforehand, not timed);
 3. a SAHI-style baseline: read the whole scene at its native resolution (as SAHI's
    ``read_image_as_pil`` loads the whole file; SAHI knows no GSD), bring it to the model GSD
    with ``cv2.resize`` (area), slice it with ``sahi.slicing.slice_image`` (512², overlap 0.2,
@@ -16,8 +18,9 @@ georeference at 0.5 m) in a temporary folder, then measures with the same ONNX m
 Prints km²/s at 0.5 m, peak RSS of the engine run (measured before the baseline, which holds
 the whole scene in memory), end-to-end / bare ratio and baseline / engine ratio.
 
-Usage: ``python bench/detect_scene.py [--grid 4] [--model PATH] [--threads N]`` (default: the
-engine's own choice, every core but one for inference).
+Usage: ``python bench/detect_scene.py [--grid 4] [--model PATH] [--threads N] [--long-hulls L]``
+(threads default: the engine's own choice, every core but one for inference; ``--long-hulls
+none`` measures the engine without its long-hull pass).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from rasterio.transform import from_origin
 from sitewatch.config import data_dir
 from sitewatch.detect import EngineStats, detect_raster, load_model
 from sitewatch.detect.decode import decode
-from sitewatch.detect.engine import tile_jobs
+from sitewatch.detect.engine import LONG_HULL_PASSES, parse_long_hulls, plan_passes
 from sitewatch.detect.model import default_threads
 from sitewatch.imagery.reader import RasterReader
 
@@ -90,22 +93,40 @@ def build_mosaic(out: Path, grid: int) -> tuple[int, int]:
     return size, size
 
 
-def _bare(path: Path, model: object, tile: int, overlap: int, batch: int) -> tuple[float, int]:
-    """session.run seconds on the engine's tiles (reads not timed)."""
+def _bare(
+    path: Path,
+    model: object,
+    tile: int,
+    overlap: int,
+    batch: int,
+    long_hulls: tuple[tuple[float, float], ...] = LONG_HULL_PASSES,
+) -> tuple[float, int]:
+    """session.run seconds on the engine's tiles, long-hull passes included (reads not timed)."""
     from sitewatch.detect.model import DetectorModel
 
     assert isinstance(model, DetectorModel)
     total = 0.0
+    ntiles = 0
     with RasterReader(path) as reader:
-        scale = GSD / model.gsd_m
-        tw, th, jobs = tile_jobs(reader.width, reader.height, scale, tile=tile, overlap=overlap)
-        for i in range(0, len(jobs), batch):
-            group = jobs[i : i + batch]
-            arr = np.stack([reader.read(j.window, out_shape=(th, tw)) for j in group])
-            t0 = time.perf_counter()
-            model.session.run(None, {model.input_name: arr})
-            total += time.perf_counter() - t0
-    return total, len(jobs)
+        passes = plan_passes(
+            reader.width,
+            reader.height,
+            GSD,
+            model.gsd_m,
+            tile=tile,
+            overlap=overlap,
+            long_hulls=long_hulls,
+        )
+        for ps in passes:
+            jobs, tw, th = ps.jobs, ps.tile_w, ps.tile_h
+            ntiles += len(jobs)
+            for i in range(0, len(jobs), batch):
+                group = jobs[i : i + batch]
+                arr = np.stack([reader.read(j.window, out_shape=(th, tw)) for j in group])
+                t0 = time.perf_counter()
+                model.session.run(None, {model.input_name: arr})
+                total += time.perf_counter() - t0
+    return total, ntiles
 
 
 def _sahi_baseline(
@@ -202,7 +223,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--slice", type=int, default=512, help="SAHI slice size (model pixels)")
     ap.add_argument("--threshold", type=float, default=0.3)
     ap.add_argument("--images", type=int, default=5, help="Airbus images for the per-image time")
+    ap.add_argument(
+        "--long-hulls",
+        default=None,
+        help="long-hull passes K:MIN_M,… or 'none' (default: the engine's own)",
+    )
     args = ap.parse_args(argv)
+    hulls = LONG_HULL_PASSES if args.long_hulls is None else parse_long_hulls(args.long_hulls)
     with tempfile.TemporaryDirectory(prefix="sitewatch-bench-") as tmp:
         path = Path(tmp) / "mosaic.tif"
         t0 = time.perf_counter()
@@ -215,10 +242,10 @@ def main(argv: list[str] | None = None) -> int:
         args.threads = args.threads or default_threads()
         # per-image speed on whole 2560² Airbus images (the YOLO comparison point)
         imgs = sorted((data_dir() / "airbus-aircraft" / "images").glob("*.jpg"))[: args.images]
-        detect_raster(imgs[0], gsd_m=GSD, model=model)  # warm-up
+        detect_raster(imgs[0], gsd_m=GSD, model=model, long_hulls=hulls)  # warm-up
         c0, t0 = time.process_time(), time.perf_counter()
         for img in imgs:
-            detect_raster(img, gsd_m=GSD, model=model, threshold=args.threshold)
+            detect_raster(img, gsd_m=GSD, model=model, threshold=args.threshold, long_hulls=hulls)
         per_img = (time.perf_counter() - t0) / len(imgs)
         cpu_img = (time.process_time() - c0) / len(imgs)
         print(
@@ -228,7 +255,14 @@ def main(argv: list[str] | None = None) -> int:
         rss0 = _rss_mb()
         # one untimed pass over the scene: ONNX Runtime plans memory per input shape and GDAL
         # fills its block cache on first use; every measurement below then starts warm
-        detect_raster(path, model=model, tile=args.tile, batch=args.batch, threshold=args.threshold)
+        detect_raster(
+            path,
+            model=model,
+            tile=args.tile,
+            batch=args.batch,
+            threshold=args.threshold,
+            long_hulls=hulls,
+        )
         c0 = time.process_time()
         stats = EngineStats()
         dets = detect_raster(
@@ -238,11 +272,12 @@ def main(argv: list[str] | None = None) -> int:
             batch=args.batch,
             threshold=args.threshold,
             stats=stats,
+            long_hulls=hulls,
         )
         rss_engine = _rss_mb()
         e2e = stats.total_s
         cpu_e2e = time.process_time() - c0
-        bare, ntiles = _bare(path, model, args.tile, 128, args.batch)
+        bare, ntiles = _bare(path, model, args.tile, 128, args.batch, hulls)
         sahi_s, sahi_n = _sahi_baseline(path, model, args.slice, args.threshold)
         sahi_ov_s, _ = _sahi_baseline(path, model, args.slice, args.threshold, native=False)
         km2 = w * h * GSD * GSD / 1e6

@@ -8,10 +8,11 @@ Training and ``sitewatch eval`` normalise every ships-aerial crop so that its me
 (``sitewatch/detect/splits/ships_aerial_vessels.csv``) this script instead takes the largest
 vessel as 70 m or 150 m, which is closer to what a real pass shows: a container ship 150 px
 long at 1 m per pixel. It then reports AP50 for all crops, for the small-craft crops and for
-the large-vessel crops, (a) with the engine at the model GSD alone and (b) adding, for each
-``K:MIN`` level, the ship boxes at least MIN metres long found with the model run as if its GSD
-were K times coarser; single-GSD ship boxes lying mostly inside such a long hull are dropped as
-fragments, and the rest merged by rotated NMS.
+the large-vessel crops, (a) with the engine at the model GSD alone and (b) with the engine's
+long-hull passes (``sitewatch.detect.engine``), one per ``K:MIN`` level: ship boxes at least MIN
+metres long found with the model run as if its GSD were K times coarser; model-GSD ship boxes
+lying mostly inside such a long hull are dropped as fragments. The default, ``8:60``, is the
+engine's own.
 """
 
 from __future__ import annotations
@@ -19,18 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 
 def main() -> int:
-    from shapely.geometry import Polygon
-
     from sitewatch.config import data_dir
-    from sitewatch.detect.classes import CLASSES
+    from sitewatch.detect.engine import parse_long_hulls
     from sitewatch.detect.evaluate import Prediction, average_precision, predictor
-    from sitewatch.detect.labels import GTBox, LabelledImage
-    from sitewatch.detect.merge import nms_rotated
+    from sitewatch.detect.labels import GTBox
     from sitewatch.detect.model import load_model
     from sitewatch.detect.trainset import load_eval_set, ships_aerial_gsd, ships_aerial_vessels
 
@@ -44,49 +41,22 @@ def main() -> int:
     if not root.is_dir():
         print(f"ships-aerial not found at {root}", file=sys.stderr)
         return 2
-    levels = [(float(k), float(m)) for k, m in (p.split(":") for p in args.levels.split(","))]
+    levels = parse_long_hulls(args.levels, field="--levels")
     model = load_model(args.model, threads=1)
     vessels = ships_aerial_vessels()
     images, _ = load_eval_set(root, "voc")
     for img in images:
         img.gsd_m = ships_aerial_gsd(img, vessels.get(img.path.name, "craft"))
 
-    predict = predictor(model)
-
-    def with_levels(img: LabelledImage, base: list[Prediction]) -> list[Prediction]:
-        assert img.gsd_m is not None
-        g = img.gsd_m
-        # telling the engine the crop is k times finer makes it shrink the crop k times more
-        long_hulls = [
-            p
-            for k, min_m in levels
-            for p in predict(replace(img, gsd_m=g / k))
-            if p[0] == "ship" and p[2].length * g >= min_m
-        ]
-        hulls = [Polygon(p[2].corners()) for p in long_hulls if p[1] >= 0.3]
-        kept = []
-        for p in base:
-            if p[0] == "ship" and hulls:
-                poly = Polygon(p[2].corners())
-                if any(poly.intersection(h).area >= 0.6 * poly.area for h in hulls):
-                    continue  # a fragment of a long hull found whole at the coarse level
-            kept.append(p)
-        merged = kept + long_hulls
-        keep = nms_rotated(
-            [p[2] for p in merged],
-            [p[1] for p in merged],
-            0.4,
-            [CLASSES.index(p[0]) for p in merged],
-        )
-        return [merged[i] for i in keep]
+    single = predictor(model, long_hulls=())
+    coarse = predictor(model, long_hulls=levels)
 
     gts: dict[str, list[list[GTBox]]] = {}
     preds: dict[str, dict[str, list[list[Prediction]]]] = {"single": {}, "levels": {}}
     for img in images:
         assert img.gsd_m is not None
         part = "large" if img.path.name in vessels else "craft"
-        base = predict(img)
-        both = {"single": base, "levels": with_levels(img, base)}
+        both = {"single": single(img), "levels": coarse(img)}
         gt = [b for b in img.boxes if b.class_name == "ship"]
         for key in (part, "all"):
             gts.setdefault(key, []).append(gt)

@@ -109,7 +109,7 @@ def test_windowed_reads_are_bounded_and_borders_merge(
     val_image: tuple[Path, list[object]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[int, int, int]] = []
     original = RasterReader.read
 
     def spy(
@@ -118,14 +118,23 @@ def test_windowed_reads_are_bounded_and_borders_merge(
         out_shape: tuple[int, int] | None = None,
         out: np.ndarray | None = None,
     ) -> np.ndarray:
-        seen.append((window.width, window.height))  # type: ignore[attr-defined]
+        side = max(out_shape) if out_shape else 0
+        seen.append((window.width, window.height, side))  # type: ignore[attr-defined]
         return original(self, window, out_shape, out)  # type: ignore[arg-type]
 
     monkeypatch.setattr(RasterReader, "read", spy)
     # small tiles: many windows, and many aircraft cut by tile borders
     dets = detect_raster(mosaic, model=model, tile=384, overlap=96)
     assert len(seen) >= 16
-    assert max(max(s) for s in seen) <= 384 / (GSD / model.gsd_m) + 1  # never the whole scene
+    # what is held in memory is never more than a tile, whatever the pass
+    assert max(s[2] for s in seen) <= 384
+    # the model-GSD pass reads small windows, never the whole scene; the long-hull pass
+    # (8 m) reads its windows decimated, 16× fewer pixels than they cover
+    scale = GSD / model.gsd_m
+    main = [s for s in seen if abs(s[2] - max(s[:2]) * scale) <= 1]
+    coarse = [s for s in seen if s not in main]
+    assert len(main) >= 16 and max(max(s[:2]) for s in main) <= 384 / scale + 1
+    assert coarse and all(abs(s[2] - max(s[:2]) * scale / 8) <= 1 for s in coarse)
     # the left half is the held-out image: the tiled run finds what the one-tile run finds
     whole = detect_raster(val_image[0], gsd_m=GSD, model=model)
     left = [d for d in dets if d.cx < 2560 and d.score >= 0.3]
@@ -183,3 +192,35 @@ def test_no_crs_and_no_gsd_is_a_clear_error(
     res = run(capsys, "detect", str(val_image[0]), "--out", str(tmp_path / "x.geojson"))
     assert res.code == 1
     assert "--gsd" in res.err
+    out = tmp_path / "y.geojson"
+    args = ["detect", str(val_image[0]), "--gsd", "0.5", "--out", str(out)]
+    res = run(capsys, *args, "--long-hulls", "8")
+    assert res.code == 1 and "--long-hulls" in res.err and "8:60" in res.err
+    assert not out.exists()
+
+
+def test_a_long_hull_is_found_whole_by_the_long_hull_pass(model: DetectorModel) -> None:
+    """A held-out crop of an ocean-going ship at a plausible true scale (150 m, about 180 px at
+    the model GSD): the model alone sees no ship that long; the engine's 8 m pass finds it."""
+    from sitewatch.detect.boxes import OrientedBox
+    from sitewatch.detect.labels import read_voc_dir
+    from sitewatch.detect.trainset import ships_aerial_gsd, ships_aerial_vessels, ships_split
+
+    root = data_dir() / "ships-aerial"
+    if not root.is_dir():
+        pytest.skip(f"real data not found: {root}")
+    assert ships_aerial_vessels()["boat105.png"] == "ship" and ships_split("boat105.png") == "val"
+    img = next(i for i in read_voc_dir(root) if i.path.name == "boat105.png")
+    g = ships_aerial_gsd(img, "ship")
+    label = img.boxes[0].box
+    assert round(label.length * g) == 150
+
+    def long_ships(dets: list[Detection]) -> list[Detection]:
+        return [d for d in dets if d.class_name == "ship" and d.length_px * g >= 60]
+
+    assert long_ships(detect_raster(img.path, gsd_m=g, model=model, long_hulls=())) == []
+    found = long_ships(detect_raster(img.path, gsd_m=g, model=model))
+    assert len(found) == 1 and found[0].score >= 0.3
+    d = found[0]
+    assert aabb_iou(label, OrientedBox(d.cx, d.cy, d.length_px, d.width_px, d.angle_deg)) >= 0.5
+    assert 120 <= d.length_px * g <= 170

@@ -96,6 +96,15 @@ def detect_file(
         int | None,
         typer.Option(help="Inference threads (default: every core but one, left to the reader)."),
     ] = None,
+    long_hulls: Annotated[
+        str,
+        typer.Option(
+            "--long-hulls",
+            metavar="K:MIN_M,…|none",
+            help="Long-hull passes: the model again as if its GSD were K× coarser, keeping "
+            "ships ≥ MIN_M metres (finds 100+ m hulls whole); 'none' to skip.",
+        ),
+    ] = "8:60",
     all_passes: Annotated[
         str | None,
         typer.Option("--all-passes", metavar="SITE", help="Every pass of a site, on Dask."),
@@ -109,6 +118,7 @@ def detect_file(
 ) -> None:
     """Detect aircraft, ships, helicopters and vehicles in one raster file; write GeoJSON."""
     from sitewatch.detect import EngineStats, detect_raster, load_model
+    from sitewatch.detect.engine import parse_long_hulls
 
     if all_passes is not None:
         from sitewatch.cli.scale import run_detect_all
@@ -130,10 +140,17 @@ def detect_file(
     if out is None:
         raise InputError("file mode writes GeoJSON", field="--out", expected="--out OUT.geojson")
     file = Path(target)
+    passes = parse_long_hulls(long_hulls)
     stats = EngineStats()
     mdl = load_model(model, threads=threads)
     dets = detect_raster(
-        file, gsd_m=gsd, model=mdl, threshold=threshold, progress=True, stats=stats
+        file,
+        gsd_m=gsd,
+        model=mdl,
+        threshold=threshold,
+        progress=True,
+        stats=stats,
+        long_hulls=passes,
     )
     fc = detections_geojson(dets, source=str(file))
     try:

@@ -169,17 +169,31 @@ def evaluate_images(
 
 
 def predictor(
-    model: DetectorModel, *, threshold: float = 0.05, tile: int = 1536
+    model: DetectorModel,
+    *,
+    threshold: float = 0.05,
+    tile: int = 1536,
+    long_hulls: tuple[tuple[float, float], ...] | None = None,
 ) -> Callable[[LabelledImage], list[Prediction]]:
     """A ``predict`` for :func:`evaluate_images` running the engine at each image's GSD.
 
     The threshold is low so the PR curve reaches high recall; a whole 2560² Airbus image at
-    0.5 m fits one 1280² model tile.
+    0.5 m fits one 1280² model tile. ``long_hulls`` overrides the engine's long-hull passes
+    (``()``: the model GSD only).
     """
-    from sitewatch.detect.engine import detect_raster
+    from sitewatch.detect.engine import LONG_HULL_PASSES, detect_raster
+
+    passes = LONG_HULL_PASSES if long_hulls is None else long_hulls
 
     def predict(img: LabelledImage) -> list[Prediction]:
-        dets = detect_raster(img.path, gsd_m=img.gsd_m, model=model, threshold=threshold, tile=tile)
+        dets = detect_raster(
+            img.path,
+            gsd_m=img.gsd_m,
+            model=model,
+            threshold=threshold,
+            tile=tile,
+            long_hulls=passes,
+        )
         return [
             (d.class_name, d.score, OrientedBox(d.cx, d.cy, d.length_px, d.width_px, d.angle_deg))
             for d in dets
