@@ -181,7 +181,7 @@ def _sahi_baseline(
         pad = np.zeros((math.ceil(h / 32) * 32, math.ceil(w / 32) * 32, 3), np.uint8)
         pad[:h, :w] = im
         peaks, reg = model.run(pad[None])
-        for b in decode(peaks[0], reg[0], threshold=threshold):
+        for b in decode(peaks[0], reg[0], threshold=threshold, stride=model.stride):
             t = math.radians(b.angle_deg)
             ew = b.length * abs(math.cos(t)) + b.width * abs(math.sin(t))
             eh = b.length * abs(math.sin(t)) + b.width * abs(math.cos(t))

@@ -40,6 +40,32 @@ def test_train_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     assert peaks.shape == (1, len(m.classes), 16, 24) and reg.shape == (1, 6, 16, 24)
 
 
+def test_train_smoke_at_output_stride_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The finer head (for small craft) trains, exports, says its stride, and the engine
+    decodes it at that stride; an unsupported stride is refused before any work."""
+    pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
+    pytest.importorskip("onnx", reason="export needs the 'train' extra (onnx)")
+    from sitewatch.detect import detect_raster
+
+    root = _need_data()
+    res = run(capsys, "train", "--max-steps", "1", "--stride", "3", "--out", str(tmp_path))
+    assert res.code == 1 and "--stride" in res.err and "2 or 4" in res.err
+    assert not (tmp_path / "sitewatch-det.onnx").exists()
+    args = ["train", "--max-steps", "2", "--stride", "2", "--out", str(tmp_path)]
+    res = run(capsys, *args, "--data", str(root))
+    assert res.code == 0, res.err
+    meta = json.loads((tmp_path / "sitewatch-det.json").read_text())
+    assert meta["stride"] == 2 and meta["train_config"]["stride"] == 2
+    m = load_model(tmp_path / "sitewatch-det.onnx")
+    assert m.stride == 2
+    peaks, reg = m.run(np.zeros((1, 64, 96, 3), np.uint8))
+    assert peaks.shape == (1, len(m.classes), 32, 48) and reg.shape == (1, 6, 32, 48)
+    img = sorted((root / "airbus-aircraft" / "images").glob("*.jpg"))[0]
+    dets = detect_raster(img, gsd_m=0.5, model=m, threshold=0.0, long_hulls=())
+    # an untrained head scores everything alike: boxes must still land inside the image
+    assert dets and all(-64 <= d.cx <= 2624 and -64 <= d.cy <= 2624 for d in dets[:50])
+
+
 def test_eval_cli_on_a_tiny_subset(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     root = _need_data()
     if not default_model_path().is_file():

@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 __all__ = ["RawBox", "decode"]
 
+#: output stride of the default network (the model's sidecar says which one it has)
 STRIDE = 4
 
 
@@ -32,8 +33,9 @@ def decode(
     *,
     threshold: float = 0.2,
     max_boxes: int = 2000,
+    stride: int = STRIDE,
 ) -> list[RawBox]:
-    """Boxes from one image's ``peaks`` (C, h, w) and ``reg`` (6, h, w).
+    """Boxes from one image's ``peaks`` (C, h, w) and ``reg`` (6, h, w) at output ``stride``.
 
     >>> pk = np.zeros((1, 8, 8), np.float32); pk[0, 2, 3] = 0.9
     >>> rg = np.zeros((6, 8, 8), np.float32); rg[2, 2, 3] = np.log(5); rg[3, 2, 3] = np.log(2)
@@ -49,10 +51,10 @@ def decode(
     order = np.argsort(-scores, kind="stable")[:max_boxes]
     c, ys, xs, scores = c[order], ys[order], xs[order], scores[order]
     r = reg[:, ys, xs]
-    cx = (xs + 0.5 + np.tanh(r[0]) * 0.5) * STRIDE
-    cy = (ys + 0.5 + np.tanh(r[1]) * 0.5) * STRIDE
-    length = np.exp(np.clip(r[2], -3, 6)) * STRIDE
-    width = np.exp(np.clip(r[3], -3, 6)) * STRIDE
+    cx = (xs + 0.5 + np.tanh(r[0]) * 0.5) * stride
+    cy = (ys + 0.5 + np.tanh(r[1]) * 0.5) * stride
+    length = np.exp(np.clip(r[2], -3, 6)) * stride
+    width = np.exp(np.clip(r[3], -3, 6)) * stride
     angle = np.degrees(np.arctan2(r[4], r[5]) / 2.0) % 180.0
     out = []
     for i in range(c.size):

@@ -410,7 +410,7 @@ def _run_passes(
             st.session_s += time.perf_counter() - t0
             t0 = time.perf_counter()
             for k, job in enumerate(group):
-                found[pi].extend(_tile_boxes(peaks[k], reg[k], job, threshold))
+                found[pi].extend(_tile_boxes(peaks[k], reg[k], job, threshold, mdl.stride))
             st.decode_s += time.perf_counter() - t0
             done += len(group)
             bar(done, total)
@@ -462,12 +462,16 @@ def _progress(
 
 
 def _tile_boxes(
-    peaks: npt.NDArray[np.float32], reg: npt.NDArray[np.float32], job: TileJob, threshold: float
+    peaks: npt.NDArray[np.float32],
+    reg: npt.NDArray[np.float32],
+    job: TileJob,
+    threshold: float,
+    stride: int,
 ) -> list[tuple[int, float, OrientedBox]]:
     out = []
     x0, y0, x1, y1 = job.own
     s = math.sqrt(job.sx * job.sy)
-    for rb in decode(peaks, reg, threshold=threshold):
+    for rb in decode(peaks, reg, threshold=threshold, stride=stride):
         mx, my = job.x0 + rb.cx, job.y0 + rb.cy
         if not (x0 <= mx < x1 and y0 <= my < y1):
             continue  # the neighbouring tile owns this centre

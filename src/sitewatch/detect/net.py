@@ -1,7 +1,9 @@
 """The detector network (PyTorch; only needed for training and export).
 
 A light anchor-free, centre-based oriented-box detector: a depthwise-separable backbone down
-to stride 32, a small feature pyramid back up to stride 4, and two heads on the stride-4 map —
+to stride 32, a small feature pyramid back up to stride 4 (or 2: ``SiteNet(stride=2)``, one
+more level from the stem, for small objects at 2.75× the inference time), and two heads on
+that map —
 a per-class centre heatmap and six regression channels (sub-cell offset x/y, log length,
 log width in output cells, sin 2θ, cos 2θ). The exported graph also returns the 3×3 local
 maxima of the heatmap so decoding needs no framework.
@@ -43,8 +45,11 @@ class _DW(nn.Module):
 class SiteNet(nn.Module):
     """Centre-heatmap oriented-box detector; input RGB float in [0, 1], any size ÷ 32."""
 
-    def __init__(self, num_classes: int, width: int = 1) -> None:
+    def __init__(self, num_classes: int, width: int = 1, stride: int = STRIDE) -> None:
         super().__init__()
+        if stride not in (2, 4):
+            raise ValueError(f"output stride must be 2 or 4, not {stride}")
+        self.stride = stride
         c = [16 * width, 32 * width, 64 * width, 112 * width, 176 * width]
         self.stem = _cbr(3, c[0], 3, 2)
         self.s4 = nn.Sequential(_DW(c[0], c[1], 2), _DW(c[1], c[1]))
@@ -59,6 +64,9 @@ class SiteNet(nn.Module):
         self.m16 = _DW(f, f)
         self.m8 = _DW(f, f)
         self.m4 = nn.Sequential(_DW(f, f), _DW(f, f))
+        if stride == 2:
+            self.l2 = _cbr(c[0], f, 1)
+            self.m2 = _DW(f, f)
         self.heat = nn.Sequential(_DW(f, f), nn.Conv2d(f, num_classes, 1))
         self.reg = nn.Sequential(_DW(f, f), nn.Conv2d(f, 6, 1))
         last = self.heat[-1]
@@ -66,8 +74,9 @@ class SiteNet(nn.Module):
         nn.init.constant_(last.bias, -2.19)  # prior 0.1: the heatmap starts almost empty
 
     def features(self, x: Tensor) -> Tensor:
-        """The stride-4 feature map."""
-        x4 = self.s4(self.stem(x))
+        """The feature map at the output stride."""
+        x2 = self.stem(x)
+        x4 = self.s4(x2)
         x8 = self.s8(x4)
         x16 = self.s16(x8)
         x32 = self.s32(x16)
@@ -75,10 +84,13 @@ class SiteNet(nn.Module):
         p = self.m16(self.l16(x16) + F.interpolate(p, scale_factor=2.0, mode="nearest"))
         p = self.m8(self.l8(x8) + F.interpolate(p, scale_factor=2.0, mode="nearest"))
         result: Tensor = self.m4(self.l4(x4) + F.interpolate(p, scale_factor=2.0, mode="nearest"))
+        if self.stride == 2:
+            up = F.interpolate(result, scale_factor=2.0, mode="nearest")
+            result = self.m2(self.l2(x2) + up)
         return result
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """Heatmap logits (N, C, H/4, W/4) and regression (N, 6, H/4, W/4)."""
+        """Heatmap logits (N, C, H/s, W/s) and regression (N, 6, H/s, W/s), s the stride."""
         f = self.features(x)
         return self.heat(f), self.reg(f)
 

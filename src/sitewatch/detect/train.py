@@ -57,6 +57,10 @@ class TrainConfig:
     #: one thread: on a shared 2-core machine a 2-thread torch step ran 8× slower (spinning)
     threads: int = 1
     width: int = 1
+    #: output stride of the heads, 4 or 2; 2 adds a pyramid level from the stem for small
+    #: craft (measured: ship AP50 on the ships-aerial training crops 0.466 vs 0.359 at 8,000
+    #: steps) at 2.75× the inference time and 2.4× the training step — not the default
+    stride: int = 4
     checkpoint_every: int = 250
     warmup: int = 200
     ema_decay: float = 0.998
@@ -191,8 +195,9 @@ def _targets(
     objs: list[tuple[int, float, float, float, float, float, bool, bool]],
     crop: int,
     near_square: str,
+    stride: int = STRIDE,
 ) -> dict[str, npt.NDArray[Any]]:
-    h = w = crop // STRIDE
+    h = w = crop // stride
     heat = np.zeros((len(CLASSES), h, w), np.float32)
     weight = np.ones((len(CLASSES), h, w), np.float32)
     ind = np.zeros(MAX_OBJ, np.int64)
@@ -202,10 +207,10 @@ def _targets(
     k = 0
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     for c, x, y, L, W, a, oriented, ignore in objs:
-        u, v = x / STRIDE, y / STRIDE
+        u, v = x / stride, y / stride
         ew, eh = envelope(L, W, a)
-        sx = max(0.7, float(ew) / STRIDE / 6)
-        sy = max(0.7, float(eh) / STRIDE / 6)
+        sx = max(0.7, float(ew) / stride / 6)
+        sy = max(0.7, float(eh) / stride / 6)
         iu, iv = min(int(u), w - 1), min(int(v), h - 1)
         g = np.exp(-((xx - iu) ** 2) / (2 * sx * sx) - ((yy - iv) ** 2) / (2 * sy * sy))
         if ignore:
@@ -237,12 +242,12 @@ def _targets(
             tgt[k] = [
                 u - iu,
                 v - iv,
-                math.log(max(L, 1) / STRIDE),
-                math.log(max(W, 1) / STRIDE),
+                math.log(max(L, 1) / stride),
+                math.log(max(W, 1) / stride),
                 math.sin(t2),
                 math.cos(t2),
-                math.log(max(float(ew), 1) / STRIDE),
-                math.log(max(float(eh), 1) / STRIDE),
+                math.log(max(float(ew), 1) / stride),
+                math.log(max(float(eh), 1) / stride),
             ]
             k += 1
     return {"heat": heat, "weight": weight, "ind": ind, "mask": mask, "ori": ori, "tgt": tgt}
@@ -254,7 +259,7 @@ def _batches(cfg: TrainConfig, data: _Images, rng: random.Random) -> Iterator[di
         for _ in range(cfg.batch):
             im, objs = _sample(rng, data, cfg.crop, cfg.source_weights)
             imgs.append(im)
-            tg.append(_targets(objs, cfg.crop, cfg.near_square_hulls))
+            tg.append(_targets(objs, cfg.crop, cfg.near_square_hulls, cfg.stride))
         batch: dict[str, Any] = {k: np.stack([t[k] for t in tg]) for k in tg[0]}
         batch["image"] = np.stack(imgs)
         yield batch
@@ -356,7 +361,7 @@ def train(
                 train_images.append(img)
     data = _Images(train_images)
     log(f"training images: { {k: len(v) for k, v in data.by_source.items()} }")
-    net = SiteNet(len(CLASSES), cfg.width)
+    net = SiteNet(len(CLASSES), cfg.width, cfg.stride)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
     # Linear warm-up, a constant rate, then a half-cosine down to zero over the last
     # ``anneal_steps``; the exported weights are an exponential moving average. Before the
@@ -441,7 +446,7 @@ def _export(
         "sha256": digest,
         "classes": list(CLASSES),
         "gsd_m": MODEL_GSD_M,
-        "stride": STRIDE,
+        "stride": cfg.stride,
         "input": "image: uint8 NHWC RGB, H and W multiples of 32",
         "train_config": asdict(cfg),
         "trained_steps": step or cfg.steps,
