@@ -168,6 +168,8 @@ def test_geojson_pixel_frame(
     props = f["properties"]
     assert {"class", "score", "length_px", "width_px", "angle_deg"} <= set(props)
     assert props["class"] in model.classes
+    # an airport: every detection comes from the model-GSD pass, none from the long-hull pass
+    assert {f["properties"]["model_gsd_m"] for f in fc["features"]} == {model.gsd_m}
 
 
 def test_geojson_lonlat_with_crs(
@@ -224,3 +226,9 @@ def test_a_long_hull_is_found_whole_by_the_long_hull_pass(model: DetectorModel) 
     d = found[0]
     assert aabb_iou(label, OrientedBox(d.cx, d.cy, d.length_px, d.width_px, d.angle_deg)) >= 0.5
     assert 120 <= d.length_px * g <= 170
+    # the hull says it was seen at 8 m; everything else at the model's own GSD
+    assert d.model_gsd_m == 8 * model.gsd_m
+    from sitewatch.cli.detect import detections_geojson
+
+    props = [f["properties"] for f in detections_geojson([d])["features"]]
+    assert props[0]["model_gsd_m"] == 8 * model.gsd_m

@@ -58,6 +58,8 @@ def detections_geojson(dets: Sequence[Any], *, source: str | None = None) -> dic
             "angle_deg": round(float(d.angle_deg), 2),
             "model_version": d.model_version,
         }
+        if d.model_gsd_m is not None:
+            props["model_gsd_m"] = round(float(d.model_gsd_m), 3)
         if georef:
             props["polygon_px"] = [[round(float(x), 2), round(float(y), 2)] for x, y in d.polygon]
         features.append(

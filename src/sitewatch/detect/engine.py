@@ -356,15 +356,18 @@ def detect_raster(
         raw = found[0]
         keep = {mdl.classes.index(c) for c in LONG_CLASSES if c in mdl.classes}
         hulls = [
-            r
+            (r, mdl.gsd_m * ps.k)
             for ps, boxes in zip(passes[1:], found[1:], strict=True)
             for r in boxes
             if r[0] in keep and r[2].length * g >= ps.min_m
         ]
         t0 = time.perf_counter()
         if hulls:
-            raw = _drop_fragments(raw, hulls) + hulls
-        dets = _finish(raw, mdl, ds, iou_threshold, classes)
+            raw = _drop_fragments(raw, [h for h, _ in hulls])
+        # the GSD each box was seen at: the analyst can tell a long-hull find from the rest
+        seen_at = [mdl.gsd_m] * len(raw) + [k for _, k in hulls]
+        raw = raw + [h for h, _ in hulls]
+        dets = _finish(raw, seen_at, mdl, ds, iou_threshold, classes)
         st.merge_s += time.perf_counter() - t0
     st.total_s += time.perf_counter() - t_start
     return dets
@@ -490,15 +493,17 @@ def _tile_boxes(
 
 def _finish(
     raw: list[tuple[int, float, OrientedBox]],
+    seen_at: list[float],
     mdl: DetectorModel,
     ds: rasterio.DatasetReader,
     iou_threshold: float,
     classes: tuple[str, ...] | None,
 ) -> list[Detection]:
     if classes is not None:
-        raw = [r for r in raw if mdl.classes[r[0]] in classes]
+        wanted = [i for i, r in enumerate(raw) if mdl.classes[r[0]] in classes]
+        raw, seen_at = [raw[i] for i in wanted], [seen_at[i] for i in wanted]
     keep = nms_rotated([r[2] for r in raw], [r[1] for r in raw], iou_threshold, [r[0] for r in raw])
-    raw = [raw[i] for i in keep]
+    raw, seen_at = [raw[i] for i in keep], [seen_at[i] for i in keep]
     georef = ds.crs is not None and not ds.transform.is_identity
     polys = [tuple(r[2].corners()) for r in raw]
     maps: list[tuple[tuple[float, float], ...] | None] = [None] * len(raw)
@@ -537,6 +542,7 @@ def _finish(
                 polygon_map=maps[i],
                 polygon_lonlat=lonlat[i],
                 crs=crs_text,
+                model_gsd_m=seen_at[i],
             )
         )
     out.sort(key=lambda d: -d.score)

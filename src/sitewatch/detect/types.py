@@ -22,7 +22,8 @@ class Detection:
     Pixel values are in the ORIGINAL raster's pixel frame (x right, y down), whatever GSD the
     model ran at. ``angle_deg`` is the long axis from +x towards +y, folded into [0, 180).
     ``polygon_map`` is in the raster's CRS and ``polygon_lonlat`` in WGS 84 (lon, lat) when the
-    raster is georeferenced, else ``None``.
+    raster is georeferenced, else ``None``. ``model_gsd_m`` is the ground resolution the model
+    saw the object at: its own GSD, or a coarser one for a hull found by a long-hull pass.
     """
 
     class_name: str
@@ -37,6 +38,7 @@ class Detection:
     polygon_map: tuple[Point, ...] | None = None
     polygon_lonlat: tuple[Point, ...] | None = None
     crs: str | None = None
+    model_gsd_m: float | None = None
 
     @property
     def polygon_wgs84(self) -> str | None:
