@@ -26,6 +26,7 @@ none`` measures the engine without its long-hull pass).
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import resource
 import sys
@@ -42,7 +43,12 @@ from rasterio.transform import from_origin
 from sitewatch.config import data_dir
 from sitewatch.detect import EngineStats, detect_raster, load_model
 from sitewatch.detect.decode import decode
-from sitewatch.detect.engine import LONG_HULL_PASSES, parse_long_hulls, plan_passes
+from sitewatch.detect.engine import (
+    DEFAULT_OVERLAP,
+    LONG_HULL_PASSES,
+    parse_long_hulls,
+    plan_passes,
+)
 from sitewatch.detect.model import default_threads
 from sitewatch.imagery.reader import RasterReader
 
@@ -242,10 +248,13 @@ def main(argv: list[str] | None = None) -> int:
         args.threads = args.threads or default_threads()
         # per-image speed on whole 2560² Airbus images (the YOLO comparison point)
         imgs = sorted((data_dir() / "airbus-aircraft" / "images").glob("*.jpg"))[: args.images]
-        detect_raster(imgs[0], gsd_m=GSD, model=model, long_hulls=hulls)  # warm-up
+        engine = functools.partial(
+            detect_raster, model=model, threshold=args.threshold, long_hulls=hulls
+        )
+        engine(imgs[0], gsd_m=GSD)  # warm-up
         c0, t0 = time.process_time(), time.perf_counter()
         for img in imgs:
-            detect_raster(img, gsd_m=GSD, model=model, threshold=args.threshold, long_hulls=hulls)
+            engine(img, gsd_m=GSD)
         per_img = (time.perf_counter() - t0) / len(imgs)
         cpu_img = (time.process_time() - c0) / len(imgs)
         print(
@@ -255,29 +264,14 @@ def main(argv: list[str] | None = None) -> int:
         rss0 = _rss_mb()
         # one untimed pass over the scene: ONNX Runtime plans memory per input shape and GDAL
         # fills its block cache on first use; every measurement below then starts warm
-        detect_raster(
-            path,
-            model=model,
-            tile=args.tile,
-            batch=args.batch,
-            threshold=args.threshold,
-            long_hulls=hulls,
-        )
+        engine(path, tile=args.tile, batch=args.batch)
         c0 = time.process_time()
         stats = EngineStats()
-        dets = detect_raster(
-            path,
-            model=model,
-            tile=args.tile,
-            batch=args.batch,
-            threshold=args.threshold,
-            stats=stats,
-            long_hulls=hulls,
-        )
+        dets = engine(path, tile=args.tile, batch=args.batch, stats=stats)
         rss_engine = _rss_mb()
         e2e = stats.total_s
         cpu_e2e = time.process_time() - c0
-        bare, ntiles = _bare(path, model, args.tile, 128, args.batch, hulls)
+        bare, ntiles = _bare(path, model, args.tile, DEFAULT_OVERLAP, args.batch, hulls)
         sahi_s, sahi_n = _sahi_baseline(path, model, args.slice, args.threshold)
         sahi_ov_s, _ = _sahi_baseline(path, model, args.slice, args.threshold, native=False)
         km2 = w * h * GSD * GSD / 1e6

@@ -200,7 +200,7 @@ def parse_long_hulls(spec: str, *, field: str = "--long-hulls") -> tuple[tuple[f
     ...     parse_long_hulls("8")
     ... except InputError as e:
     ...     print(e.message, "/", e.expected)
-    '8' is not K:MIN_M / e.g. 8:60, or none
+    '8' is not K:MIN_M / K > 1 and MIN_M > 0, e.g. 8:60, or none
     """
     text = spec.strip().lower()
     if text in ("", "none"):
@@ -216,7 +216,7 @@ def parse_long_hulls(spec: str, *, field: str = "--long-hulls") -> tuple[tuple[f
             raise InputError(
                 f"{part.strip()!r} is not K:MIN_M",
                 field=field,
-                expected="e.g. 8:60, or none",
+                expected="K > 1 and MIN_M > 0, e.g. 8:60, or none",
             )
         out.append((kf, mf))
     return tuple(out)
@@ -362,8 +362,7 @@ def detect_raster(
             if r[0] in keep and r[2].length * g >= ps.min_m
         ]
         t0 = time.perf_counter()
-        if hulls:
-            raw = _drop_fragments(raw, [h for h, _ in hulls])
+        raw = _drop_fragments(raw, [h for h, _ in hulls])
         # the GSD each box was seen at: the analyst can tell a long-hull find from the rest
         seen_at = [mdl.gsd_m] * len(raw) + [k for _, k in hulls]
         raw = raw + [h for h, _ in hulls]

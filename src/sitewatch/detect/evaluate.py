@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sitewatch.detect.boxes import OrientedBox
+from sitewatch.detect.engine import LONG_HULL_PASSES
 from sitewatch.detect.labels import GTBox, LabelledImage
 from sitewatch.detect.merge import aabb_iou, rotated_iou
 from sitewatch.detect.model import DetectorModel
@@ -173,7 +174,7 @@ def predictor(
     *,
     threshold: float = 0.05,
     tile: int = 1536,
-    long_hulls: tuple[tuple[float, float], ...] | None = None,
+    long_hulls: tuple[tuple[float, float], ...] = LONG_HULL_PASSES,
 ) -> Callable[[LabelledImage], list[Prediction]]:
     """A ``predict`` for :func:`evaluate_images` running the engine at each image's GSD.
 
@@ -181,9 +182,7 @@ def predictor(
     0.5 m fits one 1280² model tile. ``long_hulls`` overrides the engine's long-hull passes
     (``()``: the model GSD only).
     """
-    from sitewatch.detect.engine import LONG_HULL_PASSES, detect_raster
-
-    passes = LONG_HULL_PASSES if long_hulls is None else long_hulls
+    from sitewatch.detect.engine import detect_raster
 
     def predict(img: LabelledImage) -> list[Prediction]:
         dets = detect_raster(
@@ -192,7 +191,7 @@ def predictor(
             model=model,
             threshold=threshold,
             tile=tile,
-            long_hulls=passes,
+            long_hulls=long_hulls,
         )
         return [
             (d.class_name, d.score, OrientedBox(d.cx, d.cy, d.length_px, d.width_px, d.angle_deg))

@@ -59,7 +59,7 @@ class TrainConfig:
     width: int = 1
     #: output stride of the heads, 4 or 2; 2 adds a pyramid level from the stem for small
     #: craft (measured: ship AP50 on the ships-aerial training crops 0.466 vs 0.359 at 8,000
-    #: steps) at 2.75× the inference time and 2.4× the training step — not the default
+    #: steps) at 2.75× the inference time and 2.2–2.4× the training step — not the default
     stride: int = 4
     checkpoint_every: int = 250
     warmup: int = 200
