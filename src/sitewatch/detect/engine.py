@@ -61,8 +61,9 @@ DEFAULT_OVERLAP = 128
 DEFAULT_TILE = 1536
 #: Long-hull passes as (k, min_m): the model run as if its GSD were k times coarser, keeping
 #: ship boxes at least min_m metres long. Measured on the held-out ships-aerial crops of
-#: coasters and ships at a plausible true scale (scripts/ships_true_scale.py): AP50 0.06
-#: without, 0.38 with (8, 60); (4, 40) + (10, 100) scored 0.49 at 1/16 + 1/100 of the pixels.
+#: coasters and ships at a plausible true scale (scripts/ships_true_scale.py), bundled model
+#: ``…-cdba983e``: AP50 0.002 without, 0.19 with (8, 60); (4, 40) + (10, 100) scored 0.35 at
+#: 1/16 + 1/100 of the pixels (the model before it: 0.06, 0.38, 0.49; see the model card).
 LONG_HULL_PASSES: tuple[tuple[float, float], ...] = ((8.0, 60.0),)
 #: classes a long-hull pass keeps
 LONG_CLASSES = ("ship",)
