@@ -242,10 +242,13 @@ def train_cmd(
             f"training needs the 'train' extra ({exc})", expected="pip install sitewatch[train]"
         ) from None
     from sitewatch.config import data_dir
+    from sitewatch.detect.decode import STRIDES
 
-    if stride not in (2, 4):
+    if stride not in STRIDES:
         raise InputError(
-            f"output stride {stride} is not supported", field="--stride", expected="2 or 4"
+            f"output stride {stride} is not supported",
+            field="--stride",
+            expected=" or ".join(map(str, STRIDES)),
         )
     cfg = TrainConfig(stride=stride)
     if steps is not None:

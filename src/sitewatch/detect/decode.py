@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["RawBox", "decode"]
+__all__ = ["STRIDE", "STRIDES", "RawBox", "decode"]
 
 #: output stride of the default network (the model's sidecar says which one it has)
 STRIDE = 4
+#: output strides the network can be built with
+STRIDES = (2, 4)
 
 
 @dataclass(frozen=True)

@@ -356,17 +356,18 @@ def detect_raster(
         found = _run_passes(reader, mdl, passes, batch, threshold, st, progress)
         raw = found[0]
         keep = {mdl.classes.index(c) for c in LONG_CLASSES if c in mdl.classes}
-        hulls = [
-            (r, mdl.gsd_m * ps.k)
-            for ps, boxes in zip(passes[1:], found[1:], strict=True)
-            for r in boxes
-            if r[0] in keep and r[2].length * g >= ps.min_m
-        ]
+        hulls: list[tuple[int, float, OrientedBox]] = []
+        # the GSD each hull was seen at: the analyst can tell a long-hull find from the rest
+        hull_gsd: list[float] = []
+        for ps, boxes in zip(passes[1:], found[1:], strict=True):
+            for r in boxes:
+                if r[0] in keep and r[2].length * g >= ps.min_m:
+                    hulls.append(r)
+                    hull_gsd.append(mdl.gsd_m * ps.k)
         t0 = time.perf_counter()
-        raw = _drop_fragments(raw, [h for h, _ in hulls])
-        # the GSD each box was seen at: the analyst can tell a long-hull find from the rest
-        seen_at = [mdl.gsd_m] * len(raw) + [k for _, k in hulls]
-        raw = raw + [h for h, _ in hulls]
+        raw = _drop_fragments(raw, hulls)
+        seen_at = [mdl.gsd_m] * len(raw) + hull_gsd
+        raw = raw + hulls
         dets = _finish(raw, seen_at, mdl, ds, iou_threshold, classes)
         st.merge_s += time.perf_counter() - t0
     st.total_s += time.perf_counter() - t_start

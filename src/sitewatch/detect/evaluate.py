@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sitewatch.detect.boxes import OrientedBox
-from sitewatch.detect.engine import LONG_HULL_PASSES
+from sitewatch.detect.engine import LONG_HULL_PASSES, detect_raster
 from sitewatch.detect.labels import GTBox, LabelledImage
 from sitewatch.detect.merge import aabb_iou, rotated_iou
 from sitewatch.detect.model import DetectorModel
@@ -182,7 +182,6 @@ def predictor(
     0.5 m fits one 1280² model tile. ``long_hulls`` overrides the engine's long-hull passes
     (``()``: the model GSD only).
     """
-    from sitewatch.detect.engine import detect_raster
 
     def predict(img: LabelledImage) -> list[Prediction]:
         dets = detect_raster(

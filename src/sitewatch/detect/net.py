@@ -15,9 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["STRIDE", "SiteNet"]
+from sitewatch.detect.decode import STRIDE, STRIDES
 
-STRIDE = 4
+__all__ = ["STRIDE", "SiteNet"]
 
 
 def _cbr(cin: int, cout: int, k: int = 3, s: int = 1, groups: int = 1) -> nn.Sequential:
@@ -47,8 +47,8 @@ class SiteNet(nn.Module):
 
     def __init__(self, num_classes: int, width: int = 1, stride: int = STRIDE) -> None:
         super().__init__()
-        if stride not in (2, 4):
-            raise ValueError(f"output stride must be 2 or 4, not {stride}")
+        if stride not in STRIDES:
+            raise ValueError(f"output stride must be one of {STRIDES}, not {stride}")
         self.stride = stride
         c = [16 * width, 32 * width, 64 * width, 112 * width, 176 * width]
         self.stem = _cbr(3, c[0], 3, 2)
