@@ -11,7 +11,10 @@ georeference at 0.5 m) in a temporary folder, then measures with the same ONNX m
    ``read_image_as_pil`` loads the whole file; SAHI knows no GSD), bring it to the model GSD
    with ``cv2.resize`` (area), slice it with ``sahi.slicing.slice_image`` (512², overlap 0.2,
    SAHI's defaults), run each slice, merge with SAHI's greedy NMM (IOS 0.5, its default) — or
-   a faithful re-implementation of both when ``sahi`` is not installed;
+   a faithful re-implementation of both when ``sahi`` is not installed. Each slice goes
+   through the model as the engine's tiles do: with a mirror-view model (two readings per
+   image, ``sitewatch.detect.fuse``) both views are run and fused, so the two do the same
+   work per pixel;
 4. the same baseline made generous: the whole scene read straight at the model GSD from the
    GeoTIFF's overviews (something SAHI cannot do), to show how much of the gap is reading.
 
@@ -42,13 +45,13 @@ from rasterio.transform import from_origin
 
 from sitewatch.config import data_dir
 from sitewatch.detect import EngineStats, detect_raster, load_model
-from sitewatch.detect.decode import decode
 from sitewatch.detect.engine import (
     DEFAULT_OVERLAP,
     LONG_HULL_PASSES,
     parse_long_hulls,
     plan_passes,
 )
+from sitewatch.detect.fuse import decode_views
 from sitewatch.detect.model import default_threads
 from sitewatch.imagery.reader import RasterReader
 
@@ -186,8 +189,8 @@ def _sahi_baseline(
         h, w = im.shape[:2]
         pad = np.zeros((math.ceil(h / 32) * 32, math.ceil(w / 32) * 32, 3), np.uint8)
         pad[:h, :w] = im
-        peaks, reg = model.run(pad[None])
-        for b in decode(peaks[0], reg[0], threshold=threshold, stride=model.stride):
+        # the model's own mirror view and its fusion too: the same model, only sliced
+        for b in decode_views(model.run(pad[None]), 0, threshold=threshold, stride=model.stride):
             t = math.radians(b.angle_deg)
             ew = b.length * abs(math.cos(t)) + b.width * abs(math.sin(t))
             eh = b.length * abs(math.sin(t)) + b.width * abs(math.cos(t))

@@ -75,7 +75,7 @@ def test_object_on_a_tile_border_is_kept_once() -> None:
         cx, cy = lx // 4, 60
         peaks[0, cy, cx] = 0.9
         reg[2, cy, cx], reg[3, cy, cx] = np.log(10.0), np.log(3.0)
-        kept += _tile_boxes(peaks, reg, job, 0.3, 4)
+        kept += _tile_boxes((peaks[None], reg[None]), 0, job, 0.3, 4)
     assert len(kept) == 1
     _, _, box = kept[0]
     assert box.cx == pytest.approx(700 / 0.5, abs=4.0)

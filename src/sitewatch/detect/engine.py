@@ -36,7 +36,7 @@ import rasterio
 from rasterio.errors import NotGeoreferencedWarning
 
 from sitewatch.detect.boxes import OrientedBox
-from sitewatch.detect.decode import decode
+from sitewatch.detect.fuse import decode_views
 from sitewatch.detect.merge import nms_rotated
 from sitewatch.detect.model import DetectorModel, load_model
 from sitewatch.detect.types import Detection
@@ -410,11 +410,11 @@ def _run_passes(
             if gi + 1 < len(groups):
                 fut = pool.submit(read, groups[gi + 1])
             t0 = time.perf_counter()
-            peaks, reg = mdl.run(arr)
+            outputs = mdl.run(arr)
             st.session_s += time.perf_counter() - t0
             t0 = time.perf_counter()
             for k, job in enumerate(group):
-                found[pi].extend(_tile_boxes(peaks[k], reg[k], job, threshold, mdl.stride))
+                found[pi].extend(_tile_boxes(outputs, k, job, threshold, mdl.stride))
             st.decode_s += time.perf_counter() - t0
             done += len(group)
             bar(done, total)
@@ -466,8 +466,8 @@ def _progress(
 
 
 def _tile_boxes(
-    peaks: npt.NDArray[np.float32],
-    reg: npt.NDArray[np.float32],
+    outputs: tuple[npt.NDArray[np.float32], ...],
+    k: int,
     job: TileJob,
     threshold: float,
     stride: int,
@@ -475,7 +475,7 @@ def _tile_boxes(
     out = []
     x0, y0, x1, y1 = job.own
     s = math.sqrt(job.sx * job.sy)
-    for rb in decode(peaks, reg, threshold=threshold, stride=stride):
+    for rb in decode_views(outputs, k, threshold=threshold, stride=stride):
         mx, my = job.x0 + rb.cx, job.y0 + rb.cy
         if not (x0 <= mx < x1 and y0 <= my < y1):
             continue  # the neighbouring tile owns this centre

@@ -1,0 +1,134 @@
+"""Fuse the model's two readings of a tile: the image as it is, and mirrored left-right.
+
+The exported network runs every tile twice in one batch, the second time mirrored (see
+``ExportWrapper`` in :mod:`sitewatch.detect.net`), and maps the mirror's output back into
+the tile's frame. Its strided convolutions sample the mirrored image at a different phase,
+so on a 10–15 px boat the two readings of the centre and size err differently; averaging
+them localises better, and an object seen in only one view is probably not there.
+
+Each object found in both views (same class, rotated IoU above ``MATCH_IOU``) becomes one
+box: mean centre, geometric-mean length and width, mean angle, mean score. An object found
+in one view keeps its box with half its score, the mean with the zero of the view that
+missed it. Measured with the bundled model on the 36 held-out ships-aerial crops: ship AP50
+0.565 → 0.631; the whole procedure is in the model card.
+
+>>> from sitewatch.detect.decode import RawBox
+>>> a = [RawBox(1, 0.8, 20.0, 10.0, 12.0, 4.0, 0.0), RawBox(1, 0.4, 60.0, 60.0, 9.0, 3.0, 0.0)]
+>>> b = [RawBox(1, 0.6, 21.0, 10.0, 12.0, 4.0, 2.0)]
+>>> [(r.score, r.cx, r.angle_deg) for r in fuse_views(a, b, threshold=0.1)]
+[(0.7, 20.5, 1.0), (0.2, 60.0, 0.0)]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from sitewatch.detect.decode import RawBox, decode
+
+__all__ = ["MATCH_IOU", "decode_views", "fuse_views"]
+
+#: two views' boxes of one class overlapping more than this are one object
+MATCH_IOU = 0.3
+
+
+def _polygons(boxes: Sequence[RawBox]) -> npt.NDArray[np.object_]:
+    c = np.array([[b.cx, b.cy] for b in boxes], np.float64)
+    t = np.radians([b.angle_deg for b in boxes])
+    u = np.stack([np.cos(t), np.sin(t)], -1) * np.array([b.length / 2 for b in boxes])[:, None]
+    v = np.stack([-np.sin(t), np.cos(t)], -1) * np.array([b.width / 2 for b in boxes])[:, None]
+    ring = np.stack([c + u + v, c - u + v, c - u - v, c + u - v], 1)
+    return np.asarray(shapely.polygons(ring))
+
+
+def _pairs(a: Sequence[RawBox], b: Sequence[RawBox]) -> dict[int, list[tuple[float, int]]]:
+    """For each box of ``a``, the boxes of ``b`` of its class overlapping it, with the IoU."""
+    ca = np.array([[r.cx, r.cy, r.length, r.class_index] for r in a], np.float64)
+    cb = np.array([[r.cx, r.cy, r.length, r.class_index] for r in b], np.float64)
+    reach = 0.5 * np.maximum(ca[:, None, 2], cb[None, :, 2])
+    d2 = (ca[:, None, 0] - cb[None, :, 0]) ** 2 + (ca[:, None, 1] - cb[None, :, 1]) ** 2
+    ia, ib = np.nonzero((d2 < reach**2) & (ca[:, None, 3] == cb[None, :, 3]))
+    out: dict[int, list[tuple[float, int]]] = {}
+    if ia.size == 0:
+        return out
+    pa, pb = _polygons(a), _polygons(b)
+    inter = shapely.area(shapely.intersection(pa[ia], pb[ib]))
+    union = shapely.area(pa[ia]) + shapely.area(pb[ib]) - inter
+    iou = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+    for i, j, v in zip(ia.tolist(), ib.tolist(), iou.tolist(), strict=True):
+        if v > MATCH_IOU:
+            out.setdefault(i, []).append((v, j))
+    return out
+
+
+def _mean_box(a: RawBox, b: RawBox) -> RawBox:
+    lb, wb, tb = b.length, b.width, b.angle_deg
+    d = (tb - a.angle_deg + 90.0) % 180.0 - 90.0
+    if abs(d) > 45.0:
+        # a near-square box may come out as (L, W, θ) in one view and (W, L, θ + 90°) in the
+        # other: the same rectangle, whose angles must not be averaged to θ + 45°
+        lb, wb, tb = wb, lb, tb + 90.0
+        d = (tb - a.angle_deg + 90.0) % 180.0 - 90.0
+    length, width = math.sqrt(a.length * lb), math.sqrt(a.width * wb)
+    angle = (a.angle_deg + d / 2.0) % 180.0
+    if width > length:
+        length, width, angle = width, length, (angle + 90.0) % 180.0
+    return RawBox(
+        a.class_index,
+        (a.score + b.score) / 2.0,
+        (a.cx + b.cx) / 2.0,
+        (a.cy + b.cy) / 2.0,
+        length,
+        width,
+        angle,
+    )
+
+
+def fuse_views(a: Sequence[RawBox], b: Sequence[RawBox], *, threshold: float) -> list[RawBox]:
+    """One box per object from two views' boxes (module docstring), scores ≥ ``threshold``.
+
+    Decode each view at ``threshold / 2`` so that an object scoring ``threshold`` after
+    fusion is not lost before it.
+    """
+    out: list[RawBox] = []
+    used_b = np.zeros(len(b), bool)
+    cand = _pairs(a, b) if a and b else {}
+    for i in sorted(range(len(a)), key=lambda k: -a[k].score):
+        best = max(((v, j) for v, j in cand.get(i, []) if not used_b[j]), default=None)
+        if best is None:
+            out.append(_halved(a[i]))
+            continue
+        used_b[best[1]] = True
+        out.append(_mean_box(a[i], b[best[1]]))
+    out.extend(_halved(b[j]) for j in np.flatnonzero(~used_b).tolist())
+    kept = [r for r in out if r.score >= threshold]
+    kept.sort(key=lambda r: -r.score)
+    return kept
+
+
+def _halved(r: RawBox) -> RawBox:
+    return RawBox(r.class_index, r.score / 2.0, r.cx, r.cy, r.length, r.width, r.angle_deg)
+
+
+def decode_views(
+    outputs: Sequence[npt.NDArray[np.float32]], k: int, *, threshold: float, stride: int
+) -> list[RawBox]:
+    """Boxes of batch item ``k`` from a model's outputs: ``(peaks, reg)`` decoded as they
+    are, or ``(peaks, reg, peaks_mirror, reg_mirror)`` decoded per view and fused.
+
+    >>> pk = np.zeros((1, 1, 8, 8), np.float32); pk[0, 0, 2, 3] = 0.9
+    >>> rg = np.zeros((1, 6, 8, 8), np.float32); rg[0, 5] = 1.0
+    >>> [round(b.score, 2) for b in decode_views((pk, rg, pk, rg), 0, threshold=0.3, stride=4)]
+    [0.9]
+    >>> [round(b.score, 2) for b in decode_views((pk, rg, pk * 0, rg), 0, threshold=0.3, stride=4)]
+    [0.45]
+    """
+    if len(outputs) == 2:
+        return decode(outputs[0][k], outputs[1][k], threshold=threshold, stride=stride)
+    a = decode(outputs[0][k], outputs[1][k], threshold=threshold / 2, stride=stride)
+    b = decode(outputs[2][k], outputs[3][k], threshold=threshold / 2, stride=stride)
+    return fuse_views(a, b, threshold=threshold)

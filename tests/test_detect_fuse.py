@@ -1,0 +1,114 @@
+"""The model's mirror view: the exported graph's second reading and how the two are fused."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from sitewatch.config import data_dir
+from sitewatch.detect.decode import RawBox
+from sitewatch.detect.fuse import decode_views, fuse_views
+from sitewatch.detect.model import DetectorModel, default_model_path, load_model
+
+SIGN = np.array([-1.0, 1.0, 1.0, 1.0, -1.0, 1.0], np.float32)[None, :, None, None]
+
+
+def test_near_square_box_read_two_ways_fuses_to_its_own_angle() -> None:
+    """(60 × 58 at 0°) and (59 × 57 at 90°, the same rectangle named the other way) are one
+    aircraft; averaging their angles blindly would give a 45° box whose envelope is 40 %
+    larger."""
+    a = [RawBox(0, 0.9, 100.0, 100.0, 60.0, 58.0, 0.0)]
+    b = [RawBox(0, 0.7, 101.0, 100.0, 59.0, 57.0, 90.0)]
+    [f] = fuse_views(a, b, threshold=0.3)
+    assert f.score == pytest.approx(0.8) and f.cx == pytest.approx(100.5)
+    assert min(f.angle_deg, 180 - f.angle_deg) < 1.0 or abs(f.angle_deg - 90) < 1.0
+    assert f.length * f.width == pytest.approx(np.sqrt(60 * 57) * np.sqrt(58 * 59), rel=0.01)
+
+
+def test_angles_across_the_0_180_seam_average_to_the_seam() -> None:
+    a = [RawBox(1, 0.8, 50.0, 50.0, 30.0, 8.0, 178.0)]
+    b = [RawBox(1, 0.8, 50.0, 50.0, 30.0, 8.0, 4.0)]
+    [f] = fuse_views(a, b, threshold=0.3)
+    assert f.angle_deg == pytest.approx(1.0)
+
+
+def test_one_view_only_halves_the_score_and_classes_never_mix() -> None:
+    a = [RawBox(0, 0.9, 20.0, 20.0, 12.0, 4.0, 0.0)]
+    b = [RawBox(1, 0.9, 20.0, 20.0, 12.0, 4.0, 0.0)]  # same place, other class
+    out = fuse_views(a, b, threshold=0.3)
+    assert sorted((r.class_index, r.score) for r in out) == [(0, 0.45), (1, 0.45)]
+    assert fuse_views(a, b, threshold=0.5) == []
+    # two boats side by side: each view's box pairs with its own boat, not the neighbour
+    a = [RawBox(1, 0.9, 20.0, 20.0, 12.0, 4.0, 0.0), RawBox(1, 0.8, 20.0, 26.0, 12.0, 4.0, 0.0)]
+    b = [RawBox(1, 0.7, 20.0, 26.5, 12.0, 4.0, 0.0), RawBox(1, 0.6, 20.0, 20.5, 12.0, 4.0, 0.0)]
+    out = fuse_views(a, b, threshold=0.3)
+    assert [(round(r.cy, 2), round(r.score, 2)) for r in out] == [(20.25, 0.75), (26.25, 0.75)]
+
+
+def test_the_bundled_models_mirror_view_is_the_model_run_on_the_mirrored_image() -> None:
+    """peaks_mirror / reg_mirror must be exactly what the network says about the mirrored
+    tile, mapped back into the tile's frame (x offset and sin 2θ change sign)."""
+    p = default_model_path()
+    if not p.is_file():
+        pytest.skip(f"no model at {p}")
+    m = load_model(p, threads=1)
+    assert json.loads(p.with_suffix(".json").read_text())["outputs"][2:] == [
+        "peaks_mirror",
+        "reg_mirror",
+    ]
+    img = data_dir() / "ships-aerial" / "images" / "boat42.png"
+    if not img.is_file():
+        pytest.skip(f"real data not found at {img}")
+    rgb = cv2.imread(str(img))[:, :, ::-1]
+    tile = np.zeros((1, 256, 416, 3), np.uint8)
+    tile[0, : rgb.shape[0], : rgb.shape[1]] = rgb[:256, :416]
+    p0, r0, pm, rm = m.run(tile)
+    q0, s0, _, _ = m.run(np.ascontiguousarray(tile[:, :, ::-1]))
+    assert np.allclose(pm, q0[..., ::-1], atol=1e-5)
+    assert np.allclose(rm, s0[..., ::-1] * SIGN, atol=1e-4)
+    # and the fused boxes: every one is where at least one view put a box of its class
+    fused = decode_views((p0, r0, pm, rm), 0, threshold=0.3, stride=m.stride)
+    own = decode_views((p0, r0), 0, threshold=0.15, stride=m.stride)
+    mirror = decode_views((pm, rm), 0, threshold=0.15, stride=m.stride)
+    assert len(fused) > 20
+    for f in fused:
+        near = [
+            b
+            for b in own + mirror
+            if b.class_index == f.class_index and abs(b.cx - f.cx) + abs(b.cy - f.cy) < 3
+        ]
+        assert near, f
+
+
+class _OneView(DetectorModel):
+    """The same session, with only the image's own reading decoded."""
+
+    def run(self, batch: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32], ...]:
+        return super().run(batch)[:2]
+
+
+def test_fusing_the_mirror_view_boxes_the_held_out_boats_better() -> None:
+    """On the real held-out ships-aerial crops and on the training crops (1,049 boats, the
+    steadier figure) the fused readings beat the image's own reading alone (measured: val
+    0.565 → 0.582, training boats 0.514 → 0.556)."""
+    from sitewatch.detect.classes import CLASSES
+    from sitewatch.detect.evaluate import evaluate_images, predictor
+    from sitewatch.detect.trainset import load_eval_set
+
+    root = data_dir() / "ships-aerial"
+    if not root.is_dir() or not default_model_path().is_file():
+        pytest.skip(f"needs the real data at {root} and the bundled model")
+    both = load_model(threads=1)
+    one = _OneView(**{f.name: getattr(both, f.name) for f in dataclasses.fields(both)})
+    for split, gain in (("val", 0.01), ("train", 0.03)):
+        images, _ = load_eval_set(root, "voc", split=split)
+        ap = [
+            evaluate_images(images, predictor(m), classes=CLASSES).classes["ship"].ap50
+            for m in (one, both)
+        ]
+        assert ap[1] > ap[0] + gain, (split, ap)
