@@ -46,19 +46,21 @@ def _polygons(boxes: Sequence[RawBox]) -> npt.NDArray[np.object_]:
 
 
 def _pairs(a: Sequence[RawBox], b: Sequence[RawBox]) -> dict[int, list[tuple[float, int]]]:
-    """For each box of ``a``, the boxes of ``b`` of its class overlapping it, with the IoU."""
-    ca = np.array([[r.cx, r.cy, r.length, r.class_index] for r in a], np.float64)
-    cb = np.array([[r.cx, r.cy, r.length, r.class_index] for r in b], np.float64)
-    reach = 0.5 * np.maximum(ca[:, None, 2], cb[None, :, 2])
-    d2 = (ca[:, None, 0] - cb[None, :, 0]) ** 2 + (ca[:, None, 1] - cb[None, :, 1]) ** 2
-    ia, ib = np.nonzero((d2 < reach**2) & (ca[:, None, 3] == cb[None, :, 3]))
-    out: dict[int, list[tuple[float, int]]] = {}
-    if ia.size == 0:
-        return out
+    """For each box of ``a``, the boxes of ``b`` of its class overlapping it, with the IoU.
+
+    Candidates come from an STR-tree, as in :func:`sitewatch.detect.merge.nms_rotated`, so
+    a tile with thousands of low-score boxes costs what its overlapping pairs cost.
+    """
     pa, pb = _polygons(a), _polygons(b)
+    ia, ib = shapely.STRtree(pb).query(pa, predicate="intersects")
+    ca = np.array([r.class_index for r in a])
+    cb = np.array([r.class_index for r in b])
+    same = ca[ia] == cb[ib]
+    ia, ib = ia[same], ib[same]
     inter = shapely.area(shapely.intersection(pa[ia], pb[ib]))
     union = shapely.area(pa[ia]) + shapely.area(pb[ib]) - inter
     iou = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+    out: dict[int, list[tuple[float, int]]] = {}
     for i, j, v in zip(ia.tolist(), ib.tolist(), iou.tolist(), strict=True):
         if v > MATCH_IOU:
             out.setdefault(i, []).append((v, j))
