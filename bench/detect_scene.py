@@ -11,17 +11,17 @@ georeference at 0.5 m) in a temporary folder, then measures with the same ONNX m
    ``read_image_as_pil`` loads the whole file; SAHI knows no GSD), bring it to the model GSD
    with ``cv2.resize`` (area), slice it with ``sahi.slicing.slice_image`` (512², overlap 0.2,
    SAHI's defaults), run each slice, merge with SAHI's greedy NMM (IOS 0.5, its default) — or
-   a faithful re-implementation of both when ``sahi`` is not installed. Each slice goes
-   through the model as the engine's tiles do: with a mirror-view model (two readings per
-   image, ``sitewatch.detect.fuse``) both views are run and fused, so the two do the same
-   work per pixel;
+   a faithful re-implementation of both when ``sahi`` is not installed. Each slice is read
+   by the model as many times as the engine reads a tile (``--views``: 2, as it is and
+   mirrored, fused by ``sitewatch.detect.fuse``), so the two do the same work per pixel;
 4. the same baseline made generous: the whole scene read straight at the model GSD from the
    GeoTIFF's overviews (something SAHI cannot do), to show how much of the gap is reading.
 
 Prints km²/s at 0.5 m, peak RSS of the engine run (measured before the baseline, which holds
 the whole scene in memory), end-to-end / bare ratio and baseline / engine ratio.
 
-Usage: ``python bench/detect_scene.py [--grid 4] [--model PATH] [--threads N] [--long-hulls L]``
+Usage: ``python bench/detect_scene.py [--grid 4] [--model PATH] [--threads N] [--long-hulls L]
+[--views 1|2]``
 (threads default: the engine's own choice, every core but one for inference; ``--long-hulls
 none`` measures the engine without its long-hull pass).
 """
@@ -51,7 +51,7 @@ from sitewatch.detect.engine import (
     parse_long_hulls,
     plan_passes,
 )
-from sitewatch.detect.fuse import decode_views
+from sitewatch.detect.fuse import DEFAULT_VIEWS, decode_views, split_views, with_mirror
 from sitewatch.detect.model import default_threads
 from sitewatch.imagery.reader import RasterReader
 
@@ -109,8 +109,10 @@ def _bare(
     overlap: int,
     batch: int,
     long_hulls: tuple[tuple[float, float], ...] = LONG_HULL_PASSES,
+    views: int = DEFAULT_VIEWS,
 ) -> tuple[float, int]:
-    """session.run seconds on the engine's tiles, long-hull passes included (reads not timed)."""
+    """session.run seconds on the engine's tiles, long-hull passes included, each tile with
+    its mirrored copy when ``views`` is 2 (reads and copies not timed)."""
     from sitewatch.detect.model import DetectorModel
 
     assert isinstance(model, DetectorModel)
@@ -132,6 +134,8 @@ def _bare(
             for i in range(0, len(jobs), batch):
                 group = jobs[i : i + batch]
                 arr = np.stack([reader.read(j.window, out_shape=(th, tw)) for j in group])
+                if views == 2:
+                    arr = with_mirror(arr)
                 t0 = time.perf_counter()
                 model.session.run(None, {model.input_name: arr})
                 total += time.perf_counter() - t0
@@ -139,7 +143,13 @@ def _bare(
 
 
 def _sahi_baseline(
-    path: Path, model: object, slice_px: int, threshold: float, *, native: bool = True
+    path: Path,
+    model: object,
+    slice_px: int,
+    threshold: float,
+    *,
+    native: bool = True,
+    views: int = DEFAULT_VIEWS,
 ) -> tuple[float, int]:
     """Slice → run each slice → NMM merge, the SAHI way; returns (seconds, detections)."""
     from sitewatch.detect.model import DetectorModel
@@ -189,8 +199,12 @@ def _sahi_baseline(
         h, w = im.shape[:2]
         pad = np.zeros((math.ceil(h / 32) * 32, math.ceil(w / 32) * 32, 3), np.uint8)
         pad[:h, :w] = im
-        # the model's own mirror view and its fusion too: the same model, only sliced
-        for b in decode_views(model.run(pad[None]), 0, threshold=threshold, stride=model.stride):
+        out = (
+            model.run(pad[None])
+            if views == 1
+            else split_views(model.run(with_mirror(pad[None])), 1)
+        )
+        for b in decode_views(out, 0, threshold=threshold, stride=model.stride):
             t = math.radians(b.angle_deg)
             ew = b.length * abs(math.cos(t)) + b.width * abs(math.sin(t))
             eh = b.length * abs(math.sin(t)) + b.width * abs(math.cos(t))
@@ -237,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="long-hull passes K:MIN_M,… or 'none' (default: the engine's own)",
     )
+    ap.add_argument("--views", type=int, default=DEFAULT_VIEWS, choices=(1, 2))
     args = ap.parse_args(argv)
     hulls = LONG_HULL_PASSES if args.long_hulls is None else parse_long_hulls(args.long_hulls)
     with tempfile.TemporaryDirectory(prefix="sitewatch-bench-") as tmp:
@@ -252,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         # per-image speed on whole 2560² Airbus images (the YOLO comparison point)
         imgs = sorted((data_dir() / "airbus-aircraft" / "images").glob("*.jpg"))[: args.images]
         engine = functools.partial(
-            detect_raster, model=model, threshold=args.threshold, long_hulls=hulls
+            detect_raster, model=model, threshold=args.threshold, long_hulls=hulls, views=args.views
         )
         engine(imgs[0], gsd_m=GSD)  # warm-up
         c0, t0 = time.process_time(), time.perf_counter()
@@ -274,9 +289,10 @@ def main(argv: list[str] | None = None) -> int:
         rss_engine = _rss_mb()
         e2e = stats.total_s
         cpu_e2e = time.process_time() - c0
-        bare, ntiles = _bare(path, model, args.tile, DEFAULT_OVERLAP, args.batch, hulls)
-        sahi_s, sahi_n = _sahi_baseline(path, model, args.slice, args.threshold)
-        sahi_ov_s, _ = _sahi_baseline(path, model, args.slice, args.threshold, native=False)
+        bare, ntiles = _bare(path, model, args.tile, DEFAULT_OVERLAP, args.batch, hulls, args.views)
+        base = functools.partial(_sahi_baseline, path, model, args.slice, args.threshold)
+        sahi_s, sahi_n = base(views=args.views)
+        sahi_ov_s, _ = base(native=False, views=args.views)
         km2 = w * h * GSD * GSD / 1e6
         try:
             import sahi  # noqa: F401

@@ -103,6 +103,22 @@ def test_finds_aircraft_on_a_held_out_airbus_image(
     assert len(d.polygon) == 4 and d.length_px >= d.width_px > 0 and 0 <= d.angle_deg < 180
 
 
+def test_one_reading_per_tile_is_an_option_and_views_are_checked(
+    model: DetectorModel, val_image: tuple[Path, list[object]]
+) -> None:
+    """``views=1`` reads each tile once (faster, for a quick look); both settings find the
+    held-out airport's aircraft. Anything but 1 or 2 is refused, naming the field."""
+    from sitewatch.errors import InputError
+
+    path, boxes = val_image
+    for views in (1, 2):
+        dets = detect_raster(path, gsd_m=GSD, model=model, views=views)
+        recall, precision = _recall_precision(dets, boxes)
+        assert recall >= 0.8 and precision >= 0.8, (views, recall, precision)
+    with pytest.raises(InputError, match="views"):
+        detect_raster(path, gsd_m=GSD, model=model, views=3)
+
+
 def test_windowed_reads_are_bounded_and_borders_merge(
     model: DetectorModel,
     mosaic: Path,

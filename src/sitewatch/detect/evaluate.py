@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from sitewatch.detect.boxes import OrientedBox
 from sitewatch.detect.engine import LONG_HULL_PASSES, detect_raster
+from sitewatch.detect.fuse import DEFAULT_VIEWS
 from sitewatch.detect.labels import GTBox, LabelledImage
 from sitewatch.detect.merge import aabb_iou, rotated_iou
 from sitewatch.detect.model import DetectorModel
@@ -175,12 +176,13 @@ def predictor(
     threshold: float = 0.05,
     tile: int = 1536,
     long_hulls: tuple[tuple[float, float], ...] = LONG_HULL_PASSES,
+    views: int = DEFAULT_VIEWS,
 ) -> Callable[[LabelledImage], list[Prediction]]:
     """A ``predict`` for :func:`evaluate_images` running the engine at each image's GSD.
 
     The threshold is low so the PR curve reaches high recall; a whole 2560² Airbus image at
     0.5 m fits one 1280² model tile. ``long_hulls`` overrides the engine's long-hull passes
-    (``()``: the model GSD only).
+    (``()``: the model GSD only); ``views`` the engine's readings per tile.
     """
 
     def predict(img: LabelledImage) -> list[Prediction]:
@@ -191,6 +193,7 @@ def predictor(
             threshold=threshold,
             tile=tile,
             long_hulls=long_hulls,
+            views=views,
         )
         return [
             (d.class_name, d.score, OrientedBox(d.cx, d.cy, d.length_px, d.width_px, d.angle_deg))

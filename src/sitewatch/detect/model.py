@@ -52,12 +52,7 @@ class DetectorModel:
     input_name: str
 
     def run(self, batch: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32], ...]:
-        """Run the network on ``batch`` (N, H, W, 3) uint8 RGB.
-
-        Returns ``(peaks, reg)``, followed by ``(peaks_mirror, reg_mirror)`` for a model
-        exported with its mirror view; :func:`sitewatch.detect.fuse.decode_views` decodes
-        either.
-        """
+        """Run the network on ``batch`` (N, H, W, 3) uint8 RGB; returns ``(peaks, reg)``."""
         out = self.session.run(None, {self.input_name: batch})
         return tuple(np.asarray(a, np.float32) for a in out)
 

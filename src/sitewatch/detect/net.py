@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from sitewatch.detect.decode import STRIDE, STRIDES
 
-__all__ = ["MIRROR_SIGN", "STRIDE", "ExportWrapper", "SiteNet"]
+__all__ = ["STRIDE", "SiteNet"]
 
 
 def _cbr(cin: int, cout: int, k: int = 3, s: int = 1, groups: int = 1) -> nn.Sequential:
@@ -95,41 +95,16 @@ class SiteNet(nn.Module):
         return self.heat(f), self.reg(f)
 
 
-#: regression channels that change sign when the image is mirrored left-right: the sub-cell
-#: x offset (tanh-encoded about the cell centre) and sin 2θ
-MIRROR_SIGN = (-1.0, 1.0, 1.0, 1.0, -1.0, 1.0)
-
-
 class ExportWrapper(nn.Module):
-    """What goes into the ONNX file: uint8 NHWC in, peaks and box regression out.
+    """What goes into the ONNX file: uint8 NHWC in, probabilities, peaks and boxes out."""
 
-    With ``mirror`` (the default) the graph also runs each image mirrored left-right, in the
-    same batch, and returns that view's peaks and regression mapped back into the image's
-    own frame (``peaks_mirror``, ``reg_mirror``): the engine decodes both and fuses the two
-    readings of each object (:mod:`sitewatch.detect.fuse`). Strided convolutions sample a
-    mirrored image at another phase, so the two views err differently on small objects.
-    """
-
-    def __init__(self, net: SiteNet, mirror: bool = True) -> None:
+    def __init__(self, net: SiteNet) -> None:
         super().__init__()
         self.net = net
-        self.mirror = mirror
 
-    def _peaks(self, logits: Tensor) -> Tensor:
+    def forward(self, image: Tensor) -> tuple[Tensor, Tensor]:
+        x = image.permute(0, 3, 1, 2).float() / 255.0
+        logits, reg = self.net(x)
         heat = torch.sigmoid(logits)
-        return heat * (F.max_pool2d(heat, 3, 1, 1) == heat).float()
-
-    def forward(self, image: Tensor) -> tuple[Tensor, ...]:
-        if not self.mirror:
-            logits, reg = self.net(image.permute(0, 3, 1, 2).float() / 255.0)
-            return self._peaks(logits), reg
-        n = image.shape[0]
-        # mirrored while still uint8 NHWC: a quarter of the bytes of the float copy
-        both = torch.cat([image, image.flip(2)], 0)
-        logits, reg = self.net(both.permute(0, 3, 1, 2).float() / 255.0)
-        peaks = self._peaks(logits)
-        # H and W are multiples of 32, so output cell i of the mirror is cell w - 1 - i here
-        rm = reg[n:].flip(-1)
-        # the x offset and sin 2θ change sign (MIRROR_SIGN); slices, not a constant tensor
-        rm = torch.cat([-rm[:, 0:1], rm[:, 1:4], -rm[:, 4:5], rm[:, 5:6]], 1)
-        return peaks[:n], reg[:n], peaks[n:].flip(-1), rm
+        peaks = heat * (F.max_pool2d(heat, 3, 1, 1) == heat).float()
+        return peaks, reg

@@ -39,8 +39,6 @@ from sitewatch.detect.trainset import load_sets
 __all__ = ["TrainConfig", "train"]
 
 MAX_OBJ = 160
-#: the exported graph's outputs: the image's own view and its left-right mirror, mapped back
-OUTPUTS = ("peaks", "reg", "peaks_mirror", "reg_mirror")
 SOURCE_WEIGHTS = {"airbus": 0.45, "gdit": 0.15, "ships-aerial": 0.28, "dota8": 0.12}
 
 
@@ -447,10 +445,13 @@ def _export(
         (dummy,),
         str(onnx_path),
         input_names=["image"],
-        output_names=list(OUTPUTS),
+        output_names=["peaks", "reg"],
         opset_version=17,
-        dynamic_axes={"image": {0: "n", 1: "h", 2: "w"}}
-        | {name: {0: "n", 2: "hh", 3: "ww"} for name in OUTPUTS},
+        dynamic_axes={
+            "image": {0: "n", 1: "h", 2: "w"},
+            "peaks": {0: "n", 2: "hh", 3: "ww"},
+            "reg": {0: "n", 2: "hh", 3: "ww"},
+        },
         dynamo=False,
     )
     digest = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
@@ -462,7 +463,6 @@ def _export(
         "gsd_m": MODEL_GSD_M,
         "stride": cfg.stride,
         "input": "image: uint8 NHWC RGB, H and W multiples of 32",
-        "outputs": list(OUTPUTS),
         "train_config": asdict(cfg),
         "trained_steps": step or cfg.steps,
         "train_seconds": round(seconds),
