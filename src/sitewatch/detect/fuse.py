@@ -1,8 +1,8 @@
 """Read each tile twice, as it is and mirrored left-right, and fuse the two readings.
 
 With ``views=2`` (an option: it doubles the inference) the engine puts every tile into the
-model's batch twice, the second copy mirrored (built on
-its reader thread, :func:`mirror_into`), maps the mirror's output back into the tile's frame
+model's batch twice, the second copy mirrored (built on its reader thread,
+:func:`mirror_into`), maps the mirror's output back into the tile's frame
 (:func:`split_views`) and decodes both (:func:`decode_views`). The network's strided
 convolutions sample a mirrored image at a different phase, so on a 10–15 px boat the two
 readings of the centre and size err differently; averaging them localises better, and an
@@ -11,8 +11,8 @@ object seen in only one view is probably not there.
 Each object found in both views (same class, rotated IoU above ``MATCH_IOU``) becomes one
 box: mean centre, geometric-mean length and width, mean angle, mean score. An object found
 in one view keeps its box with half its score, the mean with the zero of the view that
-missed it. Measured with the bundled model: ship AP50 on the 36 held-out ships-aerial crops 0.565 →
-0.582, on the 1,049 training boats 0.514 → 0.556; the model card has the rest.
+missed it. Measured with the bundled model: ship AP50 on the 36 held-out ships-aerial crops
+0.565 → 0.582, on the 1,049 training boats 0.514 → 0.556; the model card has the rest.
 
 >>> from sitewatch.detect.decode import RawBox
 >>> a = [RawBox(1, 0.8, 20.0, 10.0, 12.0, 4.0, 0.0), RawBox(1, 0.4, 60.0, 60.0, 9.0, 3.0, 0.0)]
