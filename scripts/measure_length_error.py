@@ -36,6 +36,7 @@ def main() -> int:
     ap.add_argument(
         "--iou", type=float, default=0.5, help="rotated IoU for a detection to match a label"
     )
+    ap.add_argument("--views", type=int, default=1, choices=(1, 2), help="readings per tile")
     args = ap.parse_args()
     root = args.data or data_dir()
     images = []
@@ -72,7 +73,7 @@ def main() -> int:
     if have_model:
 
         def run(path: Path, gsd: float) -> list[object]:
-            return list(detect_raster(path, gsd_m=gsd, model=model))
+            return list(detect_raster(path, gsd_m=gsd, model=model, views=args.views))
 
         # DOTA8's train tiles are in the detector's training set: held-out tiles only
         held_out = [im for im in images if im.source != "dota8" or "/val/" in im.path.as_posix()]

@@ -36,6 +36,7 @@ def main() -> int:
     ap.add_argument("--model", default=None, help="ONNX model (default: the bundled one)")
     ap.add_argument("--levels", default="8:60", help="coarse passes, K:MIN_LENGTH_M,…")
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
+    ap.add_argument("--views", type=int, default=1, choices=(1, 2), help="readings per tile")
     args = ap.parse_args()
     root = (args.data or data_dir()) / "ships-aerial"
     if not root.is_dir():
@@ -48,8 +49,8 @@ def main() -> int:
     for img in images:
         img.gsd_m = ships_aerial_gsd(img, vessels.get(img.path.name, "craft"))
 
-    single = predictor(model, long_hulls=())
-    coarse = predictor(model, long_hulls=levels)
+    single = predictor(model, long_hulls=(), views=args.views)
+    coarse = predictor(model, long_hulls=levels, views=args.views)
 
     gts: dict[str, list[list[GTBox]]] = {}
     preds: dict[str, dict[str, list[list[Prediction]]]] = {"single": {}, "levels": {}}

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from sitewatch.detect.boxes import OrientedBox
 from sitewatch.detect.decode import RawBox, decode
 
 __all__ = [
@@ -92,12 +93,8 @@ def split_views(
 
 
 def _polygons(boxes: Sequence[RawBox]) -> npt.NDArray[np.object_]:
-    c = np.array([[b.cx, b.cy] for b in boxes], np.float64)
-    t = np.radians([b.angle_deg for b in boxes])
-    u = np.stack([np.cos(t), np.sin(t)], -1) * np.array([b.length / 2 for b in boxes])[:, None]
-    v = np.stack([-np.sin(t), np.cos(t)], -1) * np.array([b.width / 2 for b in boxes])[:, None]
-    ring = np.stack([c + u + v, c - u + v, c - u - v, c + u - v], 1)
-    return np.asarray(shapely.polygons(ring))
+    rings = [OrientedBox(b.cx, b.cy, b.length, b.width, b.angle_deg).corners() for b in boxes]
+    return np.asarray(shapely.polygons(rings))
 
 
 def _pairs(a: Sequence[RawBox], b: Sequence[RawBox]) -> dict[int, list[tuple[float, int]]]:

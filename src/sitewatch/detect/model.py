@@ -52,9 +52,9 @@ class DetectorModel:
     input_name: str
 
     def run(self, batch: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32], ...]:
-        """Run the network on ``batch`` (N, H, W, 3) uint8 RGB; returns ``(peaks, reg)``."""
-        out = self.session.run(None, {self.input_name: batch})
-        return tuple(np.asarray(a, np.float32) for a in out)
+        """Run the network on ``batch`` (N, H, W, 3) uint8 RGB; returns (peaks, reg)."""
+        peaks, reg = self.session.run(None, {self.input_name: batch})
+        return np.asarray(peaks, np.float32), np.asarray(reg, np.float32)
 
 
 def default_threads() -> int:
