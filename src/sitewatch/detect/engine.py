@@ -10,8 +10,9 @@ Long hulls get a second look. The model learnt boats as 10–40 px objects, so a
 150 m ship is a 150 px object it reads as a string of short boxes. Each long-hull pass
 (:data:`LONG_HULL_PASSES`) runs the same model over the raster as if its GSD were ``k`` times
 coarser — a 150 m hull becomes a 19 px boat — and keeps only ship boxes at least ``min_m``
-long; model-GSD ship boxes lying mostly inside such a hull are dropped as its fragments. At
-8 m the pass costs 1/64 of the pixels of the main one.
+long; a model-GSD ship box lying mostly inside such a hull, along its axis and seen less
+surely than the hull, is dropped as its fragment. At 8 m the pass costs 1/64 of the pixels of
+the main one.
 
 >>> plan_tiles(1280, 1280, tile=1536, overlap=128)
 (1280, 1280, [(0, 0)])
@@ -72,6 +73,9 @@ LONG_CLASSES = ("ship",)
 FRAGMENT_SHARE = 0.6
 #: score a long hull needs before it may suppress model-GSD boxes as its fragments
 HULL_SCORE = 0.3
+#: a fragment lies along its hull: a box further off the hull's axis than this is a boat of
+#: its own (a row of moored craft read at 8 m as one hull holds boats across it)
+FRAGMENT_MAX_ANGLE_DEG = 30.0
 
 
 def _ceil32(v: float) -> int:
@@ -439,7 +443,20 @@ def _run_passes(
 def _drop_fragments(
     raw: list[tuple[int, float, OrientedBox]], hulls: list[tuple[int, float, OrientedBox]]
 ) -> list[tuple[int, float, OrientedBox]]:
-    """``raw`` without the same-class boxes lying mostly inside a confident long hull."""
+    """``raw`` without the boxes that are fragments of a confident long hull.
+
+    A fragment has the hull's class, lies mostly inside it (``FRAGMENT_SHARE``), along its axis
+    (``FRAGMENT_MAX_ANGLE_DEG``) and scores below it. Without the last two tests a row of
+    moored boats that the coarse pass read as one hull lost its boats: on the 120 small-craft
+    training crops of ships-aerial, AP50 0.559 without the pass, 0.509 with it, 0.561 now.
+
+    >>> hull = (2, 0.6, OrientedBox(100, 50, 150, 20, 0))
+    >>> along = (2, 0.3, OrientedBox(60, 50, 40, 12, 5))
+    >>> across = (2, 0.3, OrientedBox(140, 50, 14, 5, 90))
+    >>> surer = (2, 0.9, OrientedBox(100, 50, 40, 12, 0))
+    >>> [r[2].cx for r in _drop_fragments([along, across, surer], [hull])]
+    [140, 100]
+    """
     from shapely import STRtree
     from shapely.geometry import Polygon
 
@@ -448,15 +465,21 @@ def _drop_fragments(
         return raw
     polys = [Polygon(h[2].corners()) for h in strong]
     tree = STRtree(polys)
+
+    def fragment_of(r: tuple[int, float, OrientedBox], poly: Polygon, i: int) -> bool:
+        cls, score, hull = strong[i]
+        off_axis = abs(r[2].angle_deg - hull.angle_deg) % 180.0
+        return (
+            cls == r[0]
+            and r[1] < score
+            and min(off_axis, 180.0 - off_axis) <= FRAGMENT_MAX_ANGLE_DEG
+            and poly.intersection(polys[i]).area >= FRAGMENT_SHARE * poly.area
+        )
+
     out = []
     for r in raw:
         poly = Polygon(r[2].corners())
-        inside = any(
-            strong[int(i)][0] == r[0]
-            and poly.intersection(polys[int(i)]).area >= FRAGMENT_SHARE * poly.area
-            for i in tree.query(poly)
-        )
-        if not inside:
+        if not any(fragment_of(r, poly, int(i)) for i in tree.query(poly)):
             out.append(r)
     return out
 

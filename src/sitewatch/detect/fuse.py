@@ -12,7 +12,7 @@ Each object found in both views (same class, rotated IoU above ``MATCH_IOU``) be
 box: mean centre, geometric-mean length and width, mean angle, mean score. An object found
 in one view keeps its box with half its score, the mean with the zero of the view that
 missed it. Measured with the bundled model: ship AP50 on the 36 held-out ships-aerial crops
-0.565 → 0.582, on the 1,049 training boats 0.514 → 0.556; the model card has the rest.
+0.565 → 0.582, on the 1,049 training boats 0.560 → 0.591; the model card has the rest.
 
 >>> from sitewatch.detect.decode import RawBox
 >>> a = [RawBox(1, 0.8, 20.0, 10.0, 12.0, 4.0, 0.0), RawBox(1, 0.4, 60.0, 60.0, 9.0, 3.0, 0.0)]
