@@ -51,7 +51,13 @@ from sitewatch.detect.engine import (
     parse_long_hulls,
     plan_passes,
 )
-from sitewatch.detect.fuse import DEFAULT_VIEWS, decode_views, split_views, with_mirror
+from sitewatch.detect.fuse import (
+    DEFAULT_VIEWS,
+    decode_views,
+    near_peak_indices,
+    split_views,
+    with_mirror,
+)
 from sitewatch.detect.model import default_threads
 from sitewatch.imagery.reader import RasterReader
 
@@ -204,7 +210,9 @@ def _sahi_baseline(
             if views == 1
             else split_views(model.run(with_mirror(pad[None])), 1)
         )
-        for b in decode_views(out, 0, threshold=threshold, stride=model.stride):
+        # the same per-view work as the engine's, duplicates of small-object classes included
+        dedupe = near_peak_indices(model.classes)
+        for b in decode_views(out, 0, threshold=threshold, stride=model.stride, dedupe=dedupe):
             t = math.radians(b.angle_deg)
             ew = b.length * abs(math.cos(t)) + b.width * abs(math.sin(t))
             eh = b.length * abs(math.sin(t)) + b.width * abs(math.cos(t))

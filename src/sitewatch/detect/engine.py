@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +37,13 @@ import rasterio
 from rasterio.errors import NotGeoreferencedWarning
 
 from sitewatch.detect.boxes import OrientedBox
-from sitewatch.detect.fuse import DEFAULT_VIEWS, decode_views, mirror_into, split_views
+from sitewatch.detect.fuse import (
+    DEFAULT_VIEWS,
+    decode_views,
+    mirror_into,
+    near_peak_indices,
+    split_views,
+)
 from sitewatch.detect.merge import nms_rotated
 from sitewatch.detect.model import DetectorModel, load_model
 from sitewatch.detect.types import Detection
@@ -365,7 +371,9 @@ def detect_raster(
         for ps in passes:
             st.tiles += len(ps.jobs)
             st.model_pixels += len(ps.jobs) * ps.tile_w * ps.tile_h
-        found = _run_passes(reader, mdl, passes, batch, threshold, st, progress, views)
+        found = _run_passes(
+            reader, mdl, passes, batch, threshold, st, progress, views, iou_threshold
+        )
         raw = found[0]
         keep = {mdl.classes.index(c) for c in LONG_CLASSES if c in mdl.classes}
         hulls: list[tuple[int, float, OrientedBox]] = []
@@ -395,11 +403,13 @@ def _run_passes(
     st: EngineStats,
     progress: bool | Callable[[int, int], None],
     views: int = DEFAULT_VIEWS,
+    iou_threshold: float = 0.4,
 ) -> list[list[tuple[int, float, OrientedBox]]]:
     """Every pass's boxes, in native pixels; all passes' batches go through one read-ahead
     pipeline, so the first read of a long-hull pass hides behind the main pass's last run."""
     groups = [(i, g) for i, ps in enumerate(passes) for g in _batches(ps.jobs, batch)]
     total = sum(len(ps.jobs) for ps in passes)
+    dedupe = near_peak_indices(mdl.classes)
     bar = _progress(progress, total)
     found: list[list[tuple[int, float, OrientedBox]]] = [[] for _ in passes]
 
@@ -433,7 +443,9 @@ def _run_passes(
             if views == 2:
                 outputs = split_views(outputs, len(group))
             for k, job in enumerate(group):
-                found[pi].extend(_tile_boxes(outputs, k, job, threshold, mdl.stride))
+                found[pi].extend(
+                    _tile_boxes(outputs, k, job, threshold, mdl.stride, iou_threshold, dedupe)
+                )
             st.decode_s += time.perf_counter() - t0
             done += len(group)
             bar(done, total)
@@ -509,11 +521,15 @@ def _tile_boxes(
     job: TileJob,
     threshold: float,
     stride: int,
+    iou_threshold: float = 0.4,
+    dedupe: Collection[int] = (),
 ) -> list[tuple[int, float, OrientedBox]]:
     out = []
     x0, y0, x1, y1 = job.own
     s = math.sqrt(job.sx * job.sy)
-    for rb in decode_views(outputs, k, threshold=threshold, stride=stride):
+    for rb in decode_views(
+        outputs, k, threshold=threshold, stride=stride, iou_threshold=iou_threshold, dedupe=dedupe
+    ):
         mx, my = job.x0 + rb.cx, job.y0 + rb.cy
         if not (x0 <= mx < x1 and y0 <= my < y1):
             continue  # the neighbouring tile owns this centre
