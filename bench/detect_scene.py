@@ -201,6 +201,8 @@ def _sahi_baseline(
                 y0 = min(y, full.shape[0] - slice_px)
                 slices.append((full[y0 : y0 + slice_px, x0 : x0 + slice_px], [x0, y0]))
     preds = []
+    # the same per-view work as the engine's, duplicates of small-object classes included
+    dedupe = near_peak_indices(model.classes)
     for im, (x0, y0) in slices:
         h, w = im.shape[:2]
         pad = np.zeros((math.ceil(h / 32) * 32, math.ceil(w / 32) * 32, 3), np.uint8)
@@ -210,8 +212,6 @@ def _sahi_baseline(
             if views == 1
             else split_views(model.run(with_mirror(pad[None])), 1)
         )
-        # the same per-view work as the engine's, duplicates of small-object classes included
-        dedupe = near_peak_indices(model.classes)
         for b in decode_views(out, 0, threshold=threshold, stride=model.stride, dedupe=dedupe):
             t = math.radians(b.angle_deg)
             ew = b.length * abs(math.cos(t)) + b.width * abs(math.sin(t))

@@ -318,9 +318,8 @@ def test_shipped_model_meets_the_aircraft_target_on_held_out_airports() -> None:
         assert ship.n_gt == 205 and ship.ap50 >= 0.45, ship.ap50
 
 
-def test_long_hulls_are_found_by_a_coarse_pass(tmp_path: Path) -> None:
-    """At a plausible true scale the shipped model fragments long hulls (it learnt boats as
-    10–40 px objects); a pass at 8 m per pixel finds them whole (scripts/ships_true_scale.py)."""
+def _true_scale(tmp_path: Path, *args: str) -> dict[str, Any]:
+    """The numbers of ``scripts/ships_true_scale.py ARGS``, run on the shipped model."""
     import subprocess
     import sys
 
@@ -330,11 +329,16 @@ def test_long_hulls_are_found_by_a_coarse_pass(tmp_path: Path) -> None:
     out = tmp_path / "scale.json"
     script = Path(__file__).resolve().parents[1] / "scripts" / "ships_true_scale.py"
     subprocess.run(
-        [sys.executable, str(script), "--levels", "8:60", "--json", str(out)],
-        check=True,
-        capture_output=True,
+        [sys.executable, str(script), *args, "--json", str(out)], check=True, capture_output=True
     )
-    r = json.loads(out.read_text())
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+def test_long_hulls_are_found_by_a_coarse_pass(tmp_path: Path) -> None:
+    """At a plausible true scale the shipped model fragments long hulls (it learnt boats as
+    10–40 px objects); a pass at 8 m per pixel finds them whole (scripts/ships_true_scale.py)."""
+    r = _true_scale(tmp_path, "--levels", "8:60")
     assert r["single"]["large"]["n_gt"] == 19 and r["single"]["large"]["ap50"] < 0.2
     # measured: 0.001 -> 0.179 (`…-718a4743`; 0.011 -> 0.229 with two readings per tile)
     assert r["levels"]["large"]["ap50"] > r["single"]["large"]["ap50"] + 0.15
@@ -344,20 +348,7 @@ def test_long_hulls_are_found_by_a_coarse_pass(tmp_path: Path) -> None:
 def test_the_long_hull_pass_keeps_the_boats_it_did_not_fragment(tmp_path: Path) -> None:
     """On the training crops, rows of moored craft read at 8 m as one "hull" must keep their
     boats: a box across the hull's axis, or surer than the hull, is no fragment of it."""
-    import subprocess
-    import sys
-
-    root = _need_data() / "ships-aerial"
-    if not root.is_dir() or not default_model_path().is_file():
-        pytest.skip(f"needs {root} and the shipped model")
-    out = tmp_path / "scale.json"
-    script = Path(__file__).resolve().parents[1] / "scripts" / "ships_true_scale.py"
-    subprocess.run(
-        [sys.executable, str(script), "--split", "train", "--json", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    r = json.loads(out.read_text())
+    r = _true_scale(tmp_path, "--split", "train")
     assert r["single"]["craft"]["n_gt"] == 970
     # measured (`…-718a4743`): craft 0.609 without the pass, 0.604 with it; long hulls 0.021 ->
     # 0.225 (`…-cdba983e`: 0.559 / 0.561, and 0.509 when every box mostly inside a hull was

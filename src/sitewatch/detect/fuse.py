@@ -42,6 +42,7 @@ __all__ = [
     "decode_views",
     "fuse_views",
     "mirror_into",
+    "near_peak_indices",
     "split_views",
     "with_mirror",
 ]
