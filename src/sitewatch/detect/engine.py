@@ -44,7 +44,7 @@ from sitewatch.detect.fuse import (
     near_peak_indices,
     split_views,
 )
-from sitewatch.detect.merge import nms_rotated
+from sitewatch.detect.merge import NMS_IOU, nms_rotated
 from sitewatch.detect.model import DetectorModel, load_model
 from sitewatch.detect.types import Detection
 from sitewatch.errors import InputError
@@ -291,7 +291,7 @@ def detect_raster(
     gsd_m: float | None = None,
     model: DetectorModel | str | Path | None = None,
     threshold: float = 0.3,
-    iou_threshold: float = 0.4,
+    iou_threshold: float = NMS_IOU,
     tile: int = DEFAULT_TILE,
     overlap: int = DEFAULT_OVERLAP,
     batch: int = 2,
@@ -402,8 +402,8 @@ def _run_passes(
     threshold: float,
     st: EngineStats,
     progress: bool | Callable[[int, int], None],
-    views: int = DEFAULT_VIEWS,
-    iou_threshold: float = 0.4,
+    views: int,
+    iou_threshold: float,
 ) -> list[list[tuple[int, float, OrientedBox]]]:
     """Every pass's boxes, in native pixels; all passes' batches go through one read-ahead
     pipeline, so the first read of a long-hull pass hides behind the main pass's last run."""
@@ -521,7 +521,7 @@ def _tile_boxes(
     job: TileJob,
     threshold: float,
     stride: int,
-    iou_threshold: float = 0.4,
+    iou_threshold: float = NMS_IOU,
     dedupe: Collection[int] = (),
 ) -> list[tuple[int, float, OrientedBox]]:
     out = []

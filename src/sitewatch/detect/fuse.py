@@ -33,7 +33,7 @@ import shapely
 from sitewatch.detect.boxes import OrientedBox
 from sitewatch.detect.classes import NEAR_PEAK_CLASSES
 from sitewatch.detect.decode import RawBox, decode
-from sitewatch.detect.merge import nms_rotated
+from sitewatch.detect.merge import NMS_IOU, nms_rotated
 
 __all__ = [
     "DEFAULT_VIEWS",
@@ -177,7 +177,7 @@ def decode_views(
     *,
     threshold: float,
     stride: int,
-    iou_threshold: float = 0.4,
+    iou_threshold: float = NMS_IOU,
     dedupe: Collection[int] = (),
 ) -> list[RawBox]:
     """Boxes of tile ``k``: ``(peaks, reg)`` decoded as they are, or ``(peaks, reg,

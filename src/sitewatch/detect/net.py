@@ -109,7 +109,8 @@ class SiteNet(nn.Module):
 
 
 class ExportWrapper(nn.Module):
-    """What goes into the ONNX file: uint8 NHWC in, probabilities, peaks and boxes out."""
+    """What goes into the ONNX file: uint8 NHWC in; the heatmap's peak scores (zero elsewhere)
+    and the box regression out."""
 
     def __init__(self, net: SiteNet, classes: tuple[str, ...] = CLASSES) -> None:
         super().__init__()
