@@ -298,14 +298,35 @@ def eval_cmd(
         "pr-curve.png"
     ),
     views: ViewsOpt = 1,
+    bootstrap: Annotated[
+        int,
+        typer.Option(
+            "--bootstrap",
+            help="Resamples of whole images for the AP50 95 % interval (0: none).",
+            min=0,
+        ),
+    ] = 2000,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="Another model (.onnx) to compare with on the same images: ΔAP50 per class "
+            "with a paired bootstrap interval.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """AP50 and AP50:95 per class on a labelled folder, and a precision–recall plot."""
+    """AP50 and AP50:95 per class on a labelled folder, and a precision–recall plot.
+
+    The AP50 interval comes from resampling whole images (their boxes are not independent):
+    when it is wide, the set is too small to tell models apart by a few points.
+    """
     from sitewatch.detect import load_model
-    from sitewatch.detect.evaluate import evaluate_images, plot_pr, predictor
+    from sitewatch.detect.evaluate import bootstrap_ap50, evaluate_images, plot_pr, predictor
     from sitewatch.detect.trainset import load_eval_set
 
     mdl = load_model(model)
+    other = load_model(against) if against is not None else None
     images, note = load_eval_set(data, fmt, split=split, gsd_m=gsd)
     if limit is not None:
         images = images[:limit]
@@ -313,8 +334,34 @@ def eval_cmd(
         raise InputError("no labelled images found", path=data, expected=f"a {fmt} folder")
     report = evaluate_images(images, predictor(mdl, views=views), classes=mdl.classes)
     plot_pr(report, plot, title=f"{data.name} ({note})")
+    intervals = {
+        cls: bootstrap_ap50(report.gts, report.preds, cls, resamples=bootstrap)
+        for cls in report.classes
+        if bootstrap
+    }
+    deltas = {}
+    if other is not None:
+        base = evaluate_images(images, predictor(other, views=views), classes=mdl.classes)
+        deltas = {
+            cls: bootstrap_ap50(
+                report.gts, report.preds, cls, baseline=base.preds, resamples=max(bootstrap, 1)
+            )
+            for cls in report.classes
+        }
     rows = [
-        (cls, r.n_gt, r.n_pred, f"{r.ap50:.3f}", f"{r.ap50_95:.3f}")
+        (
+            cls,
+            r.n_gt,
+            r.n_pred,
+            f"{r.ap50:.3f}",
+            f"{intervals[cls].low:.3f}–{intervals[cls].high:.3f}" if cls in intervals else "",
+            f"{r.ap50_95:.3f}",
+        )
+        + (
+            (f"{deltas[cls].value:+.3f} ({deltas[cls].low:+.3f} to {deltas[cls].high:+.3f})",)
+            if other is not None
+            else ()
+        )
         for cls, r in report.classes.items()
     ]
     if as_json:
@@ -327,16 +374,36 @@ def eval_cmd(
                 "seconds_per_image": report.seconds_per_image,
                 "classes": {
                     c: {"n_gt": r.n_gt, "ap50": r.ap50, "ap50_95": r.ap50_95}
+                    | (
+                        {"ap50_interval": [intervals[c].low, intervals[c].high]}
+                        if c in intervals
+                        else {}
+                    )
+                    | (
+                        {
+                            "ap50_delta": deltas[c].value,
+                            "ap50_delta_interval": [deltas[c].low, deltas[c].high],
+                        }
+                        if c in deltas
+                        else {}
+                    )
                     for c, r in report.classes.items()
                 },
+                "bootstrap_resamples": bootstrap,
+                "against": None if other is None else other.version,
                 "plot": str(plot),
             }
         )
         return
-    print_table(f"{data.name}: {note}", ["class", "gt", "pred", "AP50", "AP50:95"], rows)
+    head = ["class", "gt", "pred", "AP50", "AP50 95 % interval", "AP50:95"]
+    if other is not None:
+        head.append("ΔAP50 vs --against (95 %)")
+    print_table(f"{data.name}: {note}", head, rows)
     console.print(
         f"{report.images} images, {report.seconds_per_image:.2f} s/image, model {mdl.version};"
-        f" PR curve → {plot}",
+        f" AP50 intervals from {bootstrap} resamples of whole images"
+        + (f"; compared with {other.version} on the same resamples" if other else "")
+        + f"; PR curve → {plot}",
         highlight=False,
     )
 

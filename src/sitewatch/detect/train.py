@@ -77,6 +77,10 @@ class TrainConfig:
     #: weight of a GIoU loss between the envelope of each predicted box (centre included)
     #: and the label's envelope, on top of the L1 terms; 0 turns it off
     envelope_giou: float = 0.0
+    #: 1: the box head learns at each object's centre cell only (CenterNet); 3: also at the
+    #: eight cells around it, length, width and angle only (their weight, Gaussian, sums to
+    #: that of the centre), so a small boat's few cells all learn its box
+    reg_cells: int = 1
     #: share of crops drawn from each source
     source_weights: dict[str, float] = field(default_factory=lambda: dict(SOURCE_WEIGHTS))
 
@@ -215,6 +219,7 @@ def _targets(
     crop: int,
     near_square: str,
     stride: int = STRIDE,
+    reg_cells: int = 1,
 ) -> dict[str, npt.NDArray[Any]]:
     h = w = crop // stride
     heat = np.zeros((len(CLASSES), h, w), np.float32)
@@ -223,6 +228,8 @@ def _targets(
     mask = np.zeros(MAX_OBJ, np.float32)
     ori = np.zeros(MAX_OBJ, np.float32)
     tgt = np.zeros((MAX_OBJ, 8), np.float32)
+    # cells around a centre that also learn its box: (distance², cell, Gaussian, object slot)
+    around: dict[int, tuple[float, float, int]] = {}
     k = 0
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     for c, x, y, L, W, a, oriented, ignore in objs:
@@ -268,8 +275,72 @@ def _targets(
                 math.log(max(float(ew), 1) / stride),
                 math.log(max(float(eh), 1) / stride),
             ]
+            if reg_cells == 3:
+                _claim_around(around, g, u, v, iu, iv, w, h, k)
             k += 1
-    return {"heat": heat, "weight": weight, "ind": ind, "mask": mask, "ori": ori, "tgt": tgt}
+    out: dict[str, npt.NDArray[Any]] = {
+        "heat": heat,
+        "weight": weight,
+        "ind": ind,
+        "mask": mask,
+        "ori": ori,
+        "tgt": tgt,
+    }
+    if reg_cells == 3:
+        out = _with_around(out, around, k)
+    return out
+
+
+def _claim_around(
+    around: dict[int, tuple[float, float, int]],
+    g: npt.NDArray[np.float32],
+    u: float,
+    v: float,
+    iu: int,
+    iv: int,
+    w: int,
+    h: int,
+    slot: int,
+) -> None:
+    """Offer the eight cells around centre cell (iu, iv) to object ``slot``; nearest wins."""
+    cells = [
+        (iu + dx, iv + dy)
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+        if (dx or dy) and 0 <= iu + dx < w and 0 <= iv + dy < h
+    ]
+    total = sum(float(g[y, x]) for x, y in cells)
+    for x, y in cells:
+        d2 = (x + 0.5 - u) ** 2 + (y + 0.5 - v) ** 2
+        cell = y * w + x
+        if cell not in around or around[cell][0] > d2:
+            around[cell] = (d2, float(g[y, x]) / max(total, 1e-6), slot)
+
+
+def _with_around(
+    t: dict[str, npt.NDArray[Any]], around: dict[int, tuple[float, float, int]], k: int
+) -> dict[str, npt.NDArray[Any]]:
+    """Targets extended by the cells around each centre (size and angle only, weighted).
+
+    ``mask`` then weighs each sample, ``centre`` marks the centre cells, which alone learn the
+    sub-cell offset and count the objects. A cell that is some object's centre keeps that role.
+    """
+    n = MAX_OBJ * 9
+    centres = {int(c) for c in t["ind"][:k]}
+    ind = np.zeros(n, np.int64)
+    mask = np.zeros(n, np.float32)
+    centre = np.zeros(n, np.float32)
+    ori = np.zeros(n, np.float32)
+    tgt = np.zeros((n, 8), np.float32)
+    ind[:k], mask[:k], centre[:k] = t["ind"][:k], 1.0, 1.0
+    ori[:k], tgt[:k] = t["ori"][:k], t["tgt"][:k]
+    j = k
+    for cell, (_, wt, slot) in sorted(around.items()):
+        if cell in centres or j >= n:
+            continue
+        ind[j], mask[j], ori[j], tgt[j] = cell, wt, t["ori"][slot], t["tgt"][slot]
+        j += 1
+    return {**t, "ind": ind, "mask": mask, "centre": centre, "ori": ori, "tgt": tgt}
 
 
 def _batches(cfg: TrainConfig, data: _Images, rng: random.Random) -> Iterator[dict[str, Any]]:
@@ -278,7 +349,7 @@ def _batches(cfg: TrainConfig, data: _Images, rng: random.Random) -> Iterator[di
         for _ in range(cfg.batch):
             im, objs = _sample(rng, data, cfg.crop, cfg.source_weights)
             imgs.append(im)
-            tg.append(_targets(objs, cfg.crop, cfg.near_square_hulls, cfg.stride))
+            tg.append(_targets(objs, cfg.crop, cfg.near_square_hulls, cfg.stride, cfg.reg_cells))
         batch: dict[str, Any] = {k: np.stack([t[k] for t in tg]) for k in tg[0]}
         batch["image"] = np.stack(imgs)
         yield batch
@@ -302,9 +373,12 @@ def _loss(
     idx = b["ind"].unsqueeze(-1).expand(-1, -1, 6)
     pr = r.gather(1, idx)  # B, M, 6
     m, ori, t = b["mask"], b["ori"], b["tgt"]
-    mn = m.sum().clamp(min=1.0)
+    # with ``reg_cells`` 3, ``mask`` weighs the cells around each centre too and ``centre``
+    # marks the centres, which alone learn the offset and count the objects
+    mc = b.get("centre", m)
+    mn = mc.sum().clamp(min=1.0)
     off = 0.5 + 0.5 * torch.tanh(pr[..., :2])
-    off_l = ((off - t[..., :2]).abs().sum(-1) * m).sum() / mn
+    off_l = ((off - t[..., :2]).abs().sum(-1) * mc).sum() / mn
     raw = pr[..., 4:6]
     norm = raw.norm(dim=-1, keepdim=True).clamp(min=1e-6)
     sc = raw / norm
@@ -331,7 +405,7 @@ def _loss(
     reg_l = (size_o + size_a + 0.5 * ang_o + order) / mn
     total = focal + off_l + reg_l
     if envelope_giou > 0:
-        total = total + envelope_giou * (_envelope_giou_loss(off, env, t) * m).sum() / mn
+        total = total + envelope_giou * (_envelope_giou_loss(off, env, t) * mc).sum() / mn
     return total, {
         "focal": float(focal.detach()),
         "offset": float(off_l.detach()),
@@ -387,6 +461,8 @@ def train(
     from sitewatch.detect.net import SiteNet
 
     cfg = cfg or TrainConfig()
+    if cfg.reg_cells not in (1, 3):
+        raise ValueError(f"reg_cells must be 1 or 3, not {cfg.reg_cells}")
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
