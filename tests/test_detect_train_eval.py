@@ -374,9 +374,14 @@ def test_eval_gives_an_image_bootstrap_interval_and_a_paired_comparison(
     assert ship["n_gt"] == 205 and low < ship["ap50"] < high
     assert high - low > 0.1, (low, high)
     assert ship["ap50_delta"] == 0.0 and ship["ap50_delta_interval"] == [0.0, 0.0]
-    res = run(capsys, *args, "--limit", "3", "--bootstrap", "0")
+    res = run(capsys, *args, "--limit", "3", "--against", str(default_model_path()), "--json")
     assert res.code == 0, res.err
-    assert "AP50" in res.out and "interval" in res.out
+    few = res.json()
+    assert few["bootstrap_resamples"] == 0 and "ap50_interval" not in few["classes"]["ship"]
+    assert few["classes"]["ship"]["ap50_delta_interval"] is None
+    res = run(capsys, *args, "--bootstrap", "0")
+    assert res.code == 0, res.err
+    assert "AP50" in res.out and "no AP50 interval" in res.out
 
 
 def test_bootstrap_resamples_images_not_boxes() -> None:

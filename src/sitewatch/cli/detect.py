@@ -278,6 +278,10 @@ def train_cmd(
     console.print(f"model written to {path}", highlight=False)
 
 
+#: below this many images ``eval`` gives no AP50 interval
+MIN_IMAGES_FOR_INTERVAL = 10
+
+
 def eval_cmd(
     data: Annotated[Path, typer.Option("--data", help="Labelled image folder.")],
     fmt: Annotated[str, typer.Option("--format", help="airbus | dota | voc | yolo-obb")],
@@ -334,17 +338,19 @@ def eval_cmd(
         raise InputError("no labelled images found", path=data, expected=f"a {fmt} folder")
     report = evaluate_images(images, predictor(mdl, views=views), classes=mdl.classes)
     plot_pr(report, plot, title=f"{data.name} ({note})")
+    # a percentile interval from resampling a handful of images says little: not shown
+    resample = bootstrap if report.images >= MIN_IMAGES_FOR_INTERVAL else 0
     intervals = {
-        cls: bootstrap_ap50(report.gts, report.preds, cls, resamples=bootstrap)
+        cls: bootstrap_ap50(report.gts, report.preds, cls, resamples=resample)
         for cls in report.classes
-        if bootstrap
+        if resample
     }
     deltas = {}
     if other is not None:
         base = evaluate_images(images, predictor(other, views=views), classes=mdl.classes)
         deltas = {
             cls: bootstrap_ap50(
-                report.gts, report.preds, cls, baseline=base.preds, resamples=max(bootstrap, 1)
+                report.gts, report.preds, cls, baseline=base.preds, resamples=resample
             )
             for cls in report.classes
         }
@@ -358,7 +364,10 @@ def eval_cmd(
             f"{r.ap50_95:.3f}",
         )
         + (
-            (f"{deltas[cls].value:+.3f} ({deltas[cls].low:+.3f} to {deltas[cls].high:+.3f})",)
+            (
+                f"{deltas[cls].value:+.3f}"
+                + (f" ({deltas[cls].low:+.3f} to {deltas[cls].high:+.3f})" if resample else ""),
+            )
             if other is not None
             else ()
         )
@@ -382,14 +391,16 @@ def eval_cmd(
                     | (
                         {
                             "ap50_delta": deltas[c].value,
-                            "ap50_delta_interval": [deltas[c].low, deltas[c].high],
+                            "ap50_delta_interval": [deltas[c].low, deltas[c].high]
+                            if resample
+                            else None,
                         }
                         if c in deltas
                         else {}
                     )
                     for c, r in report.classes.items()
                 },
-                "bootstrap_resamples": bootstrap,
+                "bootstrap_resamples": resample,
                 "against": None if other is None else other.version,
                 "plot": str(plot),
             }
@@ -401,8 +412,12 @@ def eval_cmd(
     print_table(f"{data.name}: {note}", head, rows)
     console.print(
         f"{report.images} images, {report.seconds_per_image:.2f} s/image, model {mdl.version};"
-        f" AP50 intervals from {bootstrap} resamples of whole images"
-        + (f"; compared with {other.version} on the same resamples" if other else "")
+        + (
+            f" AP50 intervals from {resample} resamples of whole images"
+            if resample
+            else f" no AP50 interval (< {MIN_IMAGES_FOR_INTERVAL} images or --bootstrap 0)"
+        )
+        + (f"; ΔAP50 = this model − {other.version}, same images" if other else "")
         + f"; PR curve → {plot}",
         highlight=False,
     )
