@@ -26,6 +26,7 @@ from sitewatch.detect.trainset import (
     load_eval_set,
     ships_aerial_gsd,
     ships_aerial_vessels,
+    ships_fold,
     ships_split,
 )
 from sitewatch.errors import InputError
@@ -127,6 +128,7 @@ def test_voc_ships_aerial_and_its_split() -> None:
     assert 25 <= len(val) <= 55
     imgs, note = load_eval_set(data_dir() / "ships-aerial", "voc")
     assert len(imgs) == len(val) and "val" in note and all(i.gsd_m for i in imgs)
+    assert "by scene" in note
     # per-image scale from the boats (median boat = 15 m): a marina of ~10 px craft at 1.5 m,
     # a 148 px tanker near 0.1 m, and everything inside the stated clamp
     gsd = {i.path.name: ships_aerial_gsd(i) for i in images}
@@ -138,6 +140,72 @@ def test_voc_ships_aerial_and_its_split() -> None:
     # at a plausible true scale the tanker (a "ship", 150 m) comes out near 1 m per pixel
     tanker = next(i for i in images if i.path.name == "boat101.png")
     assert ships_aerial_gsd(tanker, "ship") == pytest.approx(150.0 / 148.0, rel=0.02)
+
+
+def _thumb(path: Path) -> bytes:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.convert("L").resize((16, 16), Image.Resampling.BOX).tobytes()
+
+
+def test_ships_aerial_split_keeps_copies_of_a_picture_together() -> None:
+    """Some crops are one picture saved twice and labelled twice (boat42 and boat290); the
+    split goes by scene, so no picture is on both sides, and every fold is a real part."""
+    import csv
+    from collections import Counter
+    from importlib import resources
+
+    root = _need("ships-aerial") / "images"
+    names = sorted(p.name for p in root.glob("*.png"))
+    ref = resources.files("sitewatch.detect") / "splits" / "ships_aerial.csv"
+    with resources.as_file(ref) as p, p.open() as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    assert sorted(r["image"] for r in rows) == names
+    for r in rows:
+        assert int(r["fold"]) == ships_fold(r["image"])
+        assert r["split"] == ships_split(r["image"]) == ("val" if r["fold"] == "0" else "train")
+    scene_folds: dict[str, set[str]] = {}
+    for r in rows:
+        scene_folds.setdefault(r["scene"], set()).add(r["fold"])
+    assert all(len(f) == 1 for f in scene_folds.values())
+    # the same pixels never sit on both sides (checked on the pictures, not on the file)
+    thumbs: dict[bytes, set[str]] = {}
+    for n in names:
+        thumbs.setdefault(_thumb(root / n), set()).add(ships_split(n))
+    assert all(len(sides) == 1 for sides in thumbs.values())
+    assert _thumb(root / "boat42.png") == _thumb(root / "boat290.png")
+    assert ships_split("boat42.png") == ships_split("boat290.png") == "val"
+    sizes = Counter(ships_fold(n) for n in names)
+    assert sorted(sizes) == [0, 1, 2, 3, 4] and min(sizes.values()) >= 25
+    # the held-out fold and a cross-validation fold, as load_eval_set gives them
+    for k in (0, 3):
+        imgs, note = load_eval_set(data_dir() / "ships-aerial", "voc", ships_holdout=k)
+        assert {i.path.name for i in imgs} == {n for n in names if ships_fold(n) == k}
+        assert ("fold 3" in note) == (k == 3)
+
+
+def test_ships_aerial_links_join_copies_and_cuts_not_lookalikes() -> None:
+    """The split script's linking on real crops: a copy and an overlapping cut of one scene
+    are linked; two crops of other boats on similar water are not."""
+    import importlib
+    import sys
+
+    root = _need("ships-aerial") / "images"
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    try:
+        split = importlib.import_module("ships_aerial_split")
+    finally:
+        sys.path.pop(0)
+    files = [root / f"boat{n}.png" for n in (42, 290, 228, 437, 235, 275)]
+    links = {(ln.a, ln.b): ln for ln in split.find_links(files)}
+    assert set(links) == {("boat42.png", "boat290.png"), ("boat228.png", "boat437.png")}
+    copy, cut = links[("boat42.png", "boat290.png")], links[("boat228.png", "boat437.png")]
+    assert copy.ncc > 0.99 and copy.overlap > 0.99 and abs(copy.scale - 1) < 0.01
+    assert cut.ncc > 0.9 and 0.2 < cut.overlap < 0.9
+    scene = split.scenes([f.name for f in files], list(links.values()))
+    assert scene["boat290.png"] == scene["boat42.png"] == "boat42.png"
+    assert scene["boat235.png"] == "boat235.png" and scene["boat275.png"] == "boat275.png"
 
 
 def test_ships_aerial_vessel_judgements_name_real_crops() -> None:

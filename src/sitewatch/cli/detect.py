@@ -247,6 +247,16 @@ def train_cmd(
             help="Output stride, 4 (default) or 2: finer for small craft, 2.75× slower to run.",
         ),
     ] = 4,
+    ships_holdout: Annotated[
+        int,
+        typer.Option(
+            "--ships-holdout",
+            help="ships-aerial fold held out (0-4; 0 is the committed val split, the others "
+            "are for cross-validation).",
+            min=0,
+            max=4,
+        ),
+    ] = 0,
 ) -> None:
     """Train the detector from ../shared/data (needs the ``train`` extra: torch, onnx)."""
     try:
@@ -264,7 +274,7 @@ def train_cmd(
             field="--stride",
             expected=" or ".join(map(str, STRIDES)),
         )
-    cfg = TrainConfig(stride=stride)
+    cfg = TrainConfig(stride=stride, ships_holdout=ships_holdout)
     if steps is not None:
         cfg.steps, cfg.stop_at = steps, None
     if seed is not None:
@@ -318,6 +328,15 @@ def eval_cmd(
             "with a paired bootstrap interval.",
         ),
     ] = None,
+    ships_holdout: Annotated[
+        int,
+        typer.Option(
+            "--ships-holdout",
+            help="ships-aerial: the fold that is 'val' (0-4; 0 is the committed split).",
+            min=0,
+            max=4,
+        ),
+    ] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """AP50 and AP50:95 per class on a labelled folder, and a precision–recall plot.
@@ -331,7 +350,7 @@ def eval_cmd(
 
     mdl = load_model(model)
     other = load_model(against) if against is not None else None
-    images, note = load_eval_set(data, fmt, split=split, gsd_m=gsd)
+    images, note = load_eval_set(data, fmt, split=split, gsd_m=gsd, ships_holdout=ships_holdout)
     if limit is not None:
         images = images[:limit]
     if not images:

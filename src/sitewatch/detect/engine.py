@@ -69,9 +69,10 @@ DEFAULT_TILE = 1536
 #: Long-hull passes as (k, min_m): the model run as if its GSD were k times coarser, keeping
 #: ship boxes at least min_m metres long. Measured on the held-out ships-aerial crops of
 #: coasters and ships at a plausible true scale (scripts/ships_true_scale.py), bundled model
-#: ``…-cdba983e``: AP50 0.002 without, 0.19 with (8, 60) (two readings per tile: 0.016 and
-#: 0.25); (4, 40) + (10, 100) scored 0.35 at 1/16 + 1/100 of the pixels (the model before
-#: it: 0.06, 0.38, 0.49; see the model card).
+#: ``…-b5e27faa`` (16 hulls of the scene split): AP50 0.018 without, 0.40 with (8, 60) (two
+#: readings per tile: 0.001 and 0.35). On the 19 hulls of the file-name split ``…-cdba983e``
+#: scored 0.002 and 0.19, and (4, 40) + (10, 100) 0.35 at 1/16 + 1/100 of the pixels (the
+#: model before it: 0.06, 0.38, 0.49; see the model card).
 LONG_HULL_PASSES: tuple[tuple[float, float], ...] = ((8.0, 60.0),)
 #: classes a long-hull pass keeps
 LONG_CLASSES = ("ship",)

@@ -192,8 +192,8 @@ def bootstrap_ap50(
     """AP50 of ``cls`` with a percentile interval from resampling whole images.
 
     Images, not boxes, are resampled: the boxes of one image share its sensor, scale and
-    annotator, so they are not independent (on ships-aerial val one image holds 97 of the 205
-    boats). With ``baseline`` (another model's predictions on the same images) the estimate
+    annotator, so they are not independent (on ships-aerial val two copies of one picture
+    hold 197 of the 288 boats). With ``baseline`` (another model's predictions on the same images) the estimate
     is the difference AP50(preds) − AP50(baseline) over the same resampled images: a paired
     comparison, whose interval says whether one model beats the other beyond the noise of
     the set.

@@ -81,6 +81,9 @@ class TrainConfig:
     #: eight cells around it, length, width and angle only (their weight, Gaussian, sums to
     #: that of the centre), so a small boat's few cells all learn its box
     reg_cells: int = 1
+    #: the ships-aerial fold kept out of training (0: the held-out split; others for
+    #: cross-validation, ``scripts/ships_cv.py``)
+    ships_holdout: int = 0
     #: share of crops drawn from each source
     source_weights: dict[str, float] = field(default_factory=lambda: dict(SOURCE_WEIGHTS))
 
@@ -467,7 +470,7 @@ def train(
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
-    sets = load_sets(data_root)
+    sets = load_sets(data_root, ships_holdout=cfg.ships_holdout)
     train_images = sets.train
     if cfg.max_images_per_source is not None:
         seen: dict[str, int] = {}

@@ -31,12 +31,14 @@ __all__ = [
     "SHIPS_AERIAL_GSD_M",
     "SHIPS_AERIAL_GSD_RANGE",
     "SHIPS_AERIAL_VESSEL_M",
+    "SHIPS_FOLDS",
     "TrainingSets",
     "airbus_split",
     "load_eval_set",
     "load_sets",
     "ships_aerial_gsd",
     "ships_aerial_vessels",
+    "ships_fold",
     "ships_split",
 ]
 
@@ -98,14 +100,44 @@ def airbus_split() -> dict[str, str]:
         return {r["image_id"]: r["split"] for r in csv.DictReader(fh)}
 
 
-def ships_split(name: str) -> str:
-    """A fixed 80/20 split of ships-aerial by file name (sha1), independent of file order.
+#: ships-aerial is split into this many folds by scene; fold 0 is the held-out split
+SHIPS_FOLDS = 5
+
+
+def _ships_scenes() -> dict[str, str]:
+    """file name → scene (the first file name of its linked crops), from the committed file."""
+    ref = resources.files("sitewatch.detect") / "splits" / "ships_aerial.csv"
+    with resources.as_file(ref) as p, p.open() as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        return {r["image"]: r["scene"] for r in rows}
+
+
+def ships_fold(name: str) -> int:
+    """The fold (0 to ``SHIPS_FOLDS`` − 1) of a ships-aerial crop: SHA-1 of its scene, mod 5.
+
+    Some crops are copies of one picture or overlapping cuts of one scene, labelled apart
+    (``boat42`` and ``boat290`` are one picture); ``splits/ships_aerial.csv``, written by
+    ``scripts/ships_aerial_split.py``, names each crop's scene so copies share a fold. A
+    name not in that file is its own scene.
+
+    >>> ships_fold("boat42.png") == ships_fold("boat290.png")  # one picture, two names
+    True
+    """
+    scene = _ships_scenes().get(name, name)
+    return int(hashlib.sha1(scene.encode()).hexdigest()[:8], 16) % SHIPS_FOLDS
+
+
+def ships_split(name: str, holdout: int = 0) -> str:
+    """``val`` for the crops of the held-out fold (fold 0 by default), else ``train``.
+
+    About one scene in five is held out (33 of the 200 crops for fold 0).
 
     >>> ships_split("boat1.png") in ("train", "val")
     True
+    >>> ships_split("boat42.png"), ships_split("boat290.png")
+    ('val', 'val')
     """
-    h = int(hashlib.sha1(name.encode()).hexdigest()[:8], 16)
-    return "val" if h % 5 == 0 else "train"
+    return "val" if ships_fold(name) == holdout else "train"
 
 
 @dataclass
@@ -126,8 +158,12 @@ def _with_gsd(images: list[LabelledImage], default: float | None) -> list[Labell
     return out
 
 
-def load_sets(root: Path) -> TrainingSets:
-    """Read every training source under ``root`` (the shared data folder)."""
+def load_sets(root: Path, *, ships_holdout: int = 0) -> TrainingSets:
+    """Read every training source under ``root`` (the shared data folder).
+
+    ``ships_holdout``: the ships-aerial fold kept out of training (0, the held-out split, for
+    the default model; another for cross-validation, ``scripts/ships_cv.py``).
+    """
     split = airbus_split()
     # Three Airbus images carry no label at all although each shows 20+ aircraft (022f91f0,
     # 22bc9d20, 65825eef): their aircraft are unlabelled, not absent. Trained on, they would
@@ -143,8 +179,8 @@ def load_sets(root: Path) -> TrainingSets:
     for s in ships:
         s.gsd_m = ships_aerial_gsd(s)
         s.source = "ships-aerial"
-    s_train = [s for s in ships if ships_split(s.path.name) == "train"]
-    s_val = [s for s in ships if ships_split(s.path.name) == "val"]
+    s_train = [s for s in ships if ships_split(s.path.name, ships_holdout) == "train"]
+    s_val = [s for s in ships if ships_split(s.path.name, ships_holdout) == "val"]
     names = yaml.safe_load((root / "dota8" / "dota8.yaml").read_text())["names"]
     # DOTA8's val tiles stay out of training, so that they remain a held-out set
     dota8 = read_yolo_obb_dir(root / "dota8", {int(k): v for k, v in names.items()}, "train")
@@ -169,13 +205,19 @@ def _axis_aligned(images: list[LabelledImage]) -> bool:
 
 
 def load_eval_set(
-    root: Path, fmt: str, *, split: str = "auto", gsd_m: float | None = None
+    root: Path,
+    fmt: str,
+    *,
+    split: str = "auto",
+    gsd_m: float | None = None,
+    ships_holdout: int = 0,
 ) -> tuple[list[LabelledImage], str]:
     """Labelled images to evaluate on, each with a GSD, and a line saying what was chosen.
 
     ``split``: ``auto`` takes the committed held-out part where sitewatch has one (Airbus by
-    airport, ships-aerial by name hash) and everything otherwise; ``val``/``train``/``all``
-    choose explicitly. GSD: ``gsd_m`` if given, else the label's own (DOTA ``gsd:``), else the
+    airport, ships-aerial by scene) and everything otherwise; ``val``/``train``/``all``
+    choose explicitly (``ships_holdout`` picks which ships-aerial fold is ``val``). GSD:
+    ``gsd_m`` if given, else the label's own (DOTA ``gsd:``), else the
     set's known value (Airbus 0.5 m), else an estimate from the labelled aircraft, vehicles or
     (ships-aerial) boats — which uses the labels' scale, as training did; said in the note.
 
@@ -218,8 +260,9 @@ def load_eval_set(
         if root.name == "ships-aerial":
             if split != "all":
                 want = "val" if split == "auto" else split
-                images = [i for i in images if ships_split(i.path.name) == want]
-                notes.append(f"ships-aerial {want} split ({len(images)} images)")
+                images = [i for i in images if ships_split(i.path.name, ships_holdout) == want]
+                fold = f", fold {ships_holdout} held out" if ships_holdout else ""
+                notes.append(f"ships-aerial {want} split by scene{fold} ({len(images)} images)")
             if gsd_m is None:
                 for i in images:
                     i.gsd_m = ships_aerial_gsd(i)
