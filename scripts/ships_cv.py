@@ -8,7 +8,8 @@ not train on its scene: ``sitewatch train --ships-holdout K --out DIR/foldK`` fo
 this script evaluates each fold's model on its own fold and pools the 200 crops (AP50 with a
 95 % interval from resampling whole crops), and gives each fold's AP50 too.
 
-Usage: ``python scripts/ships_cv.py RUNS_DIR [--views 2] [--checkpoint STEP] [--json OUT]``
+Usage: ``python scripts/ships_cv.py RUNS_DIR [--views 2] [--checkpoint STEP]
+[--long-hulls none] [--json OUT]``
 (``RUNS_DIR/fold0`` … ``fold4``; a missing fold is reported and left out).
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 
 def main() -> int:
     from sitewatch.config import data_dir
+    from sitewatch.detect.engine import LONG_HULL_PASSES, parse_long_hulls
     from sitewatch.detect.evaluate import (
         Prediction,
         average_precision,
@@ -37,12 +39,16 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=None, help="shared data folder")
     ap.add_argument("--views", type=int, default=1, choices=(1, 2), help="readings per tile")
     ap.add_argument("--checkpoint", type=int, default=None, help="use checkpoint-STEP models")
+    ap.add_argument(
+        "--long-hulls", default=None, help="the engine's long-hull passes (K:MIN,… or none)"
+    )
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     args = ap.parse_args()
     root = (args.data or data_dir()) / "ships-aerial"
     if not root.is_dir():
         print(f"ships-aerial not found at {root}", file=sys.stderr)
         return 2
+    levels = LONG_HULL_PASSES if args.long_hulls is None else parse_long_hulls(args.long_hulls)
     gts: list[list[GTBox]] = []
     preds: list[list[Prediction]] = []
     folds: dict[int, dict[str, float | int | str]] = {}
@@ -56,7 +62,7 @@ def main() -> int:
             continue
         model = load_model(onnx, threads=1)
         images, _ = load_eval_set(root, "voc", split="val", ships_holdout=k)
-        predict = predictor(model, views=args.views)
+        predict = predictor(model, views=args.views, long_hulls=levels)
         g = [[b for b in img.boxes if b.class_name == "ship"] for img in images]
         p = [predict(img) for img in images]
         r = average_precision(g, p)["ship"]
@@ -85,6 +91,7 @@ def main() -> int:
                         "ap50_95": pooled.ap50_95,
                     },
                     "views": args.views,
+                    "long_hulls": [list(x) for x in levels],
                 },
                 indent=2,
             )

@@ -362,8 +362,8 @@ def test_eval_gives_an_image_bootstrap_interval_and_a_paired_comparison(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """On the 33 held-out ships-aerial crops the AP50 interval is wide (two copies of one
-    picture hold 197 of the 288 boats), it contains the point value, and a model compared with itself differs by
-    exactly zero on every resample — the pairing is by image."""
+    picture hold 197 of the 288 boats), it contains the point value, and a model compared
+    with itself differs by exactly zero on every resample — the pairing is by image."""
     root = _need_data() / "ships-aerial"
     if not root.is_dir() or not default_model_path().is_file():
         pytest.skip(f"needs {root} and the shipped model")
@@ -426,3 +426,35 @@ def test_cells_around_a_centre_learn_its_box_but_not_its_offset() -> None:
     first = [j for j in range(2, len(ind)) if np.allclose(tgt[j], tgt[0])]
     assert 0.8 < w[first].sum() <= 1.0 + 1e-6
     np.testing.assert_allclose(three["tgt"][:2], one["tgt"][:2])
+
+
+def test_ships_cv_scores_each_fold_with_its_own_model(tmp_path: Path) -> None:
+    """scripts/ships_cv.py scores each fold's crops with that fold's model and pools them;
+    with only fold 0 present (the bundled model, trained with fold 0 held out) it reports
+    the missing folds and gives the held-out figure of ``sitewatch eval``."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = _need_data() / "ships-aerial"
+    if not root.is_dir() or not default_model_path().is_file():
+        pytest.skip(f"needs {root} and the shipped model")
+    fold0 = tmp_path / "runs" / "fold0"
+    fold0.mkdir(parents=True)
+    for suffix in (".onnx", ".json"):
+        shutil.copy(default_model_path().with_suffix(suffix), fold0 / f"sitewatch-det{suffix}")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "ships_cv.py"
+    out = tmp_path / "cv.json"
+    res = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "runs"), "--json", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "fold 1: no model" in res.stderr and "fold 4: no model" in res.stderr
+    cv = json.loads(out.read_text())
+    assert list(cv["folds"]) == ["0"] and cv["folds"]["0"]["boats"] == 288
+    assert cv["pooled"]["boats"] == 288 and cv["pooled"]["crops"] == 33
+    assert cv["pooled"]["ap50"] == pytest.approx(cv["folds"]["0"]["ap50"])
+    low, high = cv["pooled"]["ap50_interval"]
+    assert low < cv["pooled"]["ap50"] < high

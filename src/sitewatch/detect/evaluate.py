@@ -193,10 +193,10 @@ def bootstrap_ap50(
 
     Images, not boxes, are resampled: the boxes of one image share its sensor, scale and
     annotator, so they are not independent (on ships-aerial val two copies of one picture
-    hold 197 of the 288 boats). With ``baseline`` (another model's predictions on the same images) the estimate
-    is the difference AP50(preds) − AP50(baseline) over the same resampled images: a paired
-    comparison, whose interval says whether one model beats the other beyond the noise of
-    the set.
+    hold 197 of the 288 boats). With ``baseline`` (another model's predictions on the same
+    images) the estimate is the difference AP50(preds) − AP50(baseline) over the same
+    resampled images: a paired comparison, whose interval says whether one model beats the
+    other beyond the noise of the set.
 
     >>> from sitewatch.detect.boxes import OrientedBox
     >>> from sitewatch.detect.labels import GTBox
