@@ -16,7 +16,6 @@ Usage: ``python scripts/ships_aerial_split.py [DATA_DIR]``
 from __future__ import annotations
 
 import csv
-import hashlib
 import itertools
 import sys
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sitewatch.config import data_dir
+from sitewatch.detect.trainset import scene_fold
 
 OUT = Path(__file__).resolve().parents[1] / "src/sitewatch/detect/splits/ships_aerial.csv"
 
@@ -164,11 +164,6 @@ def _natural(name: str) -> tuple[str, int]:
     return stem.rstrip("0123456789"), int(digits) if digits else -1
 
 
-def fold_of(scene: str) -> int:
-    """SHA-1 of the scene's first file name, mod 5; fold 0 is held out (as by file name)."""
-    return int(hashlib.sha1(scene.encode()).hexdigest()[:8], 16) % 5
-
-
 def main(root: Path) -> None:
     files = sorted((root / "ships-aerial" / "images").glob("*.png"), key=lambda p: _natural(p.name))
     links = find_links(files)
@@ -188,10 +183,10 @@ def main(root: Path) -> None:
         w = csv.writer(fh)
         w.writerow(["image", "scene", "fold", "split"])
         for f in files:
-            fold = fold_of(scene[f.name])
+            fold = scene_fold(scene[f.name])
             w.writerow([f.name, scene[f.name], fold, "val" if fold == 0 else "train"])
     n_scenes = len(set(scene.values()))
-    val = [f for f in files if fold_of(scene[f.name]) == 0]
+    val = [f for f in files if scene_fold(scene[f.name]) == 0]
     print(f"{len(links)} links, {n_scenes} scenes; {len(val)} of {len(files)} images held out")
 
 

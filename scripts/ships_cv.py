@@ -21,6 +21,14 @@ import sys
 from pathlib import Path
 
 
+def fold_model(runs: Path, k: int, checkpoint: int | None = None) -> Path:
+    """The ONNX model of fold ``k`` under ``runs`` (``foldK/``, or one of its checkpoints)."""
+    d = runs / f"fold{k}"
+    if checkpoint is not None:
+        d = d / f"checkpoint-{checkpoint}"
+    return d / "sitewatch-det.onnx"
+
+
 def main() -> int:
     from sitewatch.config import data_dir
     from sitewatch.detect.engine import LONG_HULL_PASSES, parse_long_hulls
@@ -53,10 +61,7 @@ def main() -> int:
     preds: list[list[Prediction]] = []
     folds: dict[int, dict[str, float | int | str]] = {}
     for k in range(SHIPS_FOLDS):
-        d = args.runs / f"fold{k}"
-        if args.checkpoint is not None:
-            d = d / f"checkpoint-{args.checkpoint}"
-        onnx = d / "sitewatch-det.onnx"
+        onnx = fold_model(args.runs, k, args.checkpoint)
         if not onnx.is_file():
             print(f"fold {k}: no model at {onnx}; left out", file=sys.stderr)
             continue

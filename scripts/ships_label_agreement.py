@@ -28,14 +28,15 @@ from shapely.geometry import Point, Polygon, box
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ships_aerial_split import Link, find_links
+from ships_cv import fold_model
 
 from sitewatch.config import data_dir
-from sitewatch.detect.boxes import OrientedBox
+from sitewatch.detect.boxes import OrientedBox, envelope
 from sitewatch.detect.evaluate import predictor
 from sitewatch.detect.labels import LabelledImage, read_voc_dir
 from sitewatch.detect.merge import aabb_iou
 from sitewatch.detect.model import load_model
-from sitewatch.detect.trainset import ships_aerial_gsd, ships_fold
+from sitewatch.detect.trainset import SHIPS_FOLDS, ships_aerial_gsd, ships_fold
 
 IOU = 0.5
 THRESHOLDS = np.round(np.arange(0.05, 0.95, 0.05), 2)
@@ -68,8 +69,8 @@ def _pairs(gt: list[OrientedBox], pred: list[OrientedBox], floor: float) -> list
 
 def _edges(b: OrientedBox) -> np.ndarray:
     """x0, y0, x1, y1 of the box's envelope (a VOC box may be stored long side first, at 90°)."""
-    c = np.array(b.corners())
-    return np.concatenate([c.min(axis=0), c.max(axis=0)])
+    ew, eh = envelope(b.length, b.width, b.angle_deg)
+    return np.array([b.cx - ew / 2, b.cy - eh / 2, b.cx + ew / 2, b.cy + eh / 2])
 
 
 def _from_edges(e: np.ndarray) -> OrientedBox:
@@ -97,8 +98,8 @@ def main() -> int:
     links: list[Link] = find_links(sorted(i.path for i in images.values()))
     predictors = {}
     if args.runs is not None:
-        for k in range(5):
-            onnx = args.runs / f"fold{k}" / "sitewatch-det.onnx"
+        for k in range(SHIPS_FOLDS):
+            onnx = fold_model(args.runs, k)
             if onnx.is_file():
                 predictors[k] = predictor(load_model(onnx, threads=1))
     totals: dict[str, np.ndarray] = {}

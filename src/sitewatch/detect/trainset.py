@@ -8,6 +8,7 @@ never trained on: it is kept for measuring length errors on GSD-labelled oriente
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import statistics
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ __all__ = [
     "airbus_split",
     "load_eval_set",
     "load_sets",
+    "scene_fold",
     "ships_aerial_gsd",
     "ships_aerial_vessels",
     "ships_fold",
@@ -61,12 +63,16 @@ SHIPS_AERIAL_GSD_M = 1.5
 DOTA8_DEFAULT_GSD_M = 0.5
 
 
+def _commented_rows(file_name: str) -> list[dict[str, str]]:
+    """The rows of a committed split file under ``splits/``, its ``#`` comment lines skipped."""
+    ref = resources.files("sitewatch.detect") / "splits" / file_name
+    with resources.as_file(ref) as p, p.open() as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
 def ships_aerial_vessels() -> dict[str, str]:
     """file name → ``ship`` or ``coaster`` for the crops that do not show small craft."""
-    ref = resources.files("sitewatch.detect") / "splits" / "ships_aerial_vessels.csv"
-    with resources.as_file(ref) as p, p.open() as fh:
-        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
-        return {r["image"]: r["vessel"] for r in rows}
+    return {r["image"]: r["vessel"] for r in _commented_rows("ships_aerial_vessels.csv")}
 
 
 def ships_aerial_gsd(image: LabelledImage, vessel: str = "craft") -> float:
@@ -104,12 +110,22 @@ def airbus_split() -> dict[str, str]:
 SHIPS_FOLDS = 5
 
 
+@functools.cache
 def _ships_scenes() -> dict[str, str]:
-    """file name → scene (the first file name of its linked crops), from the committed file."""
-    ref = resources.files("sitewatch.detect") / "splits" / "ships_aerial.csv"
-    with resources.as_file(ref) as p, p.open() as fh:
-        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
-        return {r["image"]: r["scene"] for r in rows}
+    """file name → scene (the first file name of its linked crops), from the committed file.
+
+    Read once: every crop's split is asked for while loading a set.
+    """
+    return {r["image"]: r["scene"] for r in _commented_rows("ships_aerial.csv")}
+
+
+def scene_fold(scene: str) -> int:
+    """The fold of a scene named by its first file name: SHA-1, mod ``SHIPS_FOLDS``.
+
+    >>> scene_fold("boat42.png")
+    0
+    """
+    return int(hashlib.sha1(scene.encode()).hexdigest()[:8], 16) % SHIPS_FOLDS
 
 
 def ships_fold(name: str) -> int:
@@ -123,8 +139,7 @@ def ships_fold(name: str) -> int:
     >>> ships_fold("boat42.png") == ships_fold("boat290.png")  # one picture, two names
     True
     """
-    scene = _ships_scenes().get(name, name)
-    return int(hashlib.sha1(scene.encode()).hexdigest()[:8], 16) % SHIPS_FOLDS
+    return scene_fold(_ships_scenes().get(name, name))
 
 
 def ships_split(name: str, holdout: int = 0) -> str:
