@@ -29,8 +29,19 @@ def fold_model(runs: Path, k: int, checkpoint: int | None = None) -> Path:
     return d / "sitewatch-det.onnx"
 
 
-def main() -> int:
+def ships_root(data: Path | None) -> Path | None:
+    """The ships-aerial folder under ``data`` (default: the shared data), or None, said on
+    stderr, when it is not there."""
     from sitewatch.config import data_dir
+
+    root = (data or data_dir()) / "ships-aerial"
+    if not root.is_dir():
+        print(f"ships-aerial not found at {root}", file=sys.stderr)
+        return None
+    return root
+
+
+def main() -> int:
     from sitewatch.detect.engine import LONG_HULL_PASSES, parse_long_hulls
     from sitewatch.detect.evaluate import (
         Prediction,
@@ -52,9 +63,8 @@ def main() -> int:
     )
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     args = ap.parse_args()
-    root = (args.data or data_dir()) / "ships-aerial"
-    if not root.is_dir():
-        print(f"ships-aerial not found at {root}", file=sys.stderr)
+    root = ships_root(args.data)
+    if root is None:
         return 2
     levels = LONG_HULL_PASSES if args.long_hulls is None else parse_long_hulls(args.long_hulls)
     gts: list[list[GTBox]] = []

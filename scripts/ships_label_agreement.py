@@ -28,9 +28,8 @@ from shapely.geometry import Point, Polygon, box
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ships_aerial_split import Link, find_links
-from ships_cv import fold_model
+from ships_cv import fold_model, ships_root
 
-from sitewatch.config import data_dir
 from sitewatch.detect.boxes import OrientedBox, envelope
 from sitewatch.detect.evaluate import predictor
 from sitewatch.detect.labels import LabelledImage, read_voc_dir
@@ -90,9 +89,8 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=None, help="shared data folder")
     ap.add_argument("--runs", type=Path, default=None, help="fold0 … fold4 models")
     args = ap.parse_args()
-    root = (args.data or data_dir()) / "ships-aerial"
-    if not root.is_dir():
-        print(f"ships-aerial not found at {root}", file=sys.stderr)
+    root = ships_root(args.data)
+    if root is None:
         return 2
     images = {i.path.name: i for i in read_voc_dir(root)}
     links: list[Link] = find_links(sorted(i.path for i in images.values()))

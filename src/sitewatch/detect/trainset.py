@@ -101,9 +101,7 @@ def ships_aerial_gsd(image: LabelledImage, vessel: str = "craft") -> float:
 
 def airbus_split() -> dict[str, str]:
     """image_id → ``train`` or ``val`` from the committed by-airport split."""
-    ref = resources.files("sitewatch.detect") / "splits" / "airbus.csv"
-    with resources.as_file(ref) as p, p.open() as fh:
-        return {r["image_id"]: r["split"] for r in csv.DictReader(fh)}
+    return {r["image_id"]: r["split"] for r in _commented_rows("airbus.csv")}
 
 
 #: ships-aerial is split into this many folds by scene; fold 0 is the held-out split
