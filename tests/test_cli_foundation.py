@@ -180,3 +180,21 @@ def test_workspace_from_environment(
     r = run(capsys, "sites", "list", "--json")
     assert r.code == 0 and len(r.json()) == 16
     assert (tmp_path / "env.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("detect", "x.jpg", "--views", "3", "--out", "x.geojson"), "--views"),
+        (("eval", "--data", "x", "--format", "voc", "--ships-holdout", "9"), "--ships-holdout"),
+        (("sites", "list", "--no-such-option"), "--no-such-option"),
+    ],
+)
+def test_usage_errors_name_the_option_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], args: tuple[str, ...], option: str
+) -> None:
+    """A value the CLI cannot take is a usage error (exit 2) naming the option, whichever
+    copy of click's exceptions typer raises it with."""
+    res = run(capsys, *args)
+    assert res.code == 2, res.err
+    assert option in res.err and "Traceback" not in res.err

@@ -60,10 +60,12 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except Exception as exc:  # click usage errors arrive here in non-standalone mode
         from click.exceptions import ClickException
+        from typer.exceptions import TyperException
 
-        if isinstance(exc, ClickException):
+        # typer ≥ 0.20 raises its own copy of click's exceptions, which click's do not match
+        if isinstance(exc, ClickException | TyperException) and hasattr(exc, "show"):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(int(getattr(exc, "exit_code", 2)))
         raise
 
 
