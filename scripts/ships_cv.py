@@ -8,7 +8,7 @@ not train on its scene: ``sitewatch train --ships-holdout K --out DIR/foldK`` fo
 this script evaluates each fold's model on its own fold and pools the 200 crops (AP50 with a
 95 % interval from resampling whole crops), and gives each fold's AP50 too.
 
-Usage: ``python scripts/ships_cv.py RUNS_DIR [--views 2] [--checkpoint STEP]
+Usage: ``python scripts/ships_cv.py RUNS_DIR [--views 2] [--zooms 1,1.2] [--checkpoint STEP]
 [--long-hulls none] [--json OUT]``
 (``RUNS_DIR/fold0`` … ``fold4``; a missing fold is reported and left out).
 """
@@ -42,7 +42,7 @@ def ships_root(data: Path | None) -> Path | None:
 
 
 def main() -> int:
-    from sitewatch.detect.engine import LONG_HULL_PASSES, parse_long_hulls
+    from sitewatch.detect.engine import LONG_HULL_PASSES, parse_long_hulls, parse_zooms
     from sitewatch.detect.evaluate import (
         Prediction,
         average_precision,
@@ -56,7 +56,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", type=Path, help="folder holding fold0 … fold4")
     ap.add_argument("--data", type=Path, default=None, help="shared data folder")
-    ap.add_argument("--views", type=int, default=1, choices=(1, 2), help="readings per tile")
+    ap.add_argument("--views", type=int, default=1, choices=(1, 2, 4, 8), help="readings per tile")
+    ap.add_argument("--zooms", default="1", help="magnifications to read each crop at (Z,…)")
     ap.add_argument("--checkpoint", type=int, default=None, help="use checkpoint-STEP models")
     ap.add_argument(
         "--long-hulls", default=None, help="the engine's long-hull passes (K:MIN,… or none)"
@@ -66,6 +67,7 @@ def main() -> int:
     root = ships_root(args.data)
     if root is None:
         return 2
+    zooms = parse_zooms(args.zooms)
     levels = LONG_HULL_PASSES if args.long_hulls is None else parse_long_hulls(args.long_hulls)
     gts: list[list[GTBox]] = []
     preds: list[list[Prediction]] = []
@@ -77,7 +79,7 @@ def main() -> int:
             continue
         model = load_model(onnx, threads=1)
         images, _ = load_eval_set(root, "voc", split="val", ships_holdout=k)
-        predict = predictor(model, views=args.views, long_hulls=levels)
+        predict = predictor(model, views=args.views, long_hulls=levels, zooms=zooms)
         g = [[b for b in img.boxes if b.class_name == "ship"] for img in images]
         p = [predict(img) for img in images]
         r = average_precision(g, p)["ship"]
@@ -106,6 +108,7 @@ def main() -> int:
                         "ap50_95": pooled.ap50_95,
                     },
                     "views": args.views,
+                    "zooms": list(zooms),
                     "long_hulls": [list(x) for x in levels],
                 },
                 indent=2,

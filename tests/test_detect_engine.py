@@ -13,7 +13,8 @@ import rasterio
 from rasterio.transform import from_origin
 
 from sitewatch.config import data_dir
-from sitewatch.detect import Detection, detect_raster, load_model
+from sitewatch.detect import Detection, EngineStats, detect_raster, load_model
+from sitewatch.detect.engine import LONG_HULL_PASSES
 from sitewatch.detect.labels import read_airbus
 from sitewatch.detect.merge import aabb_iou
 from sitewatch.detect.model import DetectorModel, default_model_path
@@ -103,20 +104,32 @@ def test_finds_aircraft_on_a_held_out_airbus_image(
     assert len(d.polygon) == 4 and d.length_px >= d.width_px > 0 and 0 <= d.angle_deg < 180
 
 
-def test_one_reading_per_tile_is_an_option_and_views_are_checked(
+def test_readings_and_zooms_are_options_and_are_checked(
     model: DetectorModel, val_image: tuple[Path, list[object]]
 ) -> None:
-    """``views=1`` reads each tile once (faster, for a quick look); both settings find the
-    held-out airport's aircraft. Anything but 1 or 2 is refused, naming the field."""
+    """``views=1`` reads each tile once (the default, for a quick look); 2, 4 and 8 readings
+    per tile, and reading the raster at several zooms, all find the held-out airport's
+    aircraft. Other view counts and zooms out of range are refused, naming the field."""
     from sitewatch.errors import InputError
 
     path, boxes = val_image
-    for views in (1, 2):
-        dets = detect_raster(path, gsd_m=GSD, model=model, views=views)
+    for views, zooms in ((1, (1.0,)), (2, (1.0,)), (4, (1.0,)), (8, (1.0,)), (2, (1.0, 1.4))):
+        st = EngineStats()
+        dets = detect_raster(path, gsd_m=GSD, model=model, views=views, zooms=zooms, stats=st)
         recall, precision = _recall_precision(dets, boxes)
-        assert recall >= 0.8 and precision >= 0.8, (views, recall, precision)
+        assert recall >= 0.8 and precision >= 0.8, (views, zooms, recall, precision)
+        if zooms != (1.0,):
+            # each zoom's readings are kept where they come from
+            assert {d.model_gsd_m for d in dets} <= {model.gsd_m / z for z in zooms} | {
+                model.gsd_m * k / z for k, _ in LONG_HULL_PASSES for z in zooms
+            }
+            assert st.tiles >= 2
     with pytest.raises(InputError, match="views"):
         detect_raster(path, gsd_m=GSD, model=model, views=3)
+    for bad in ((1.0, 0.0), (), (9.0,)):
+        with pytest.raises(InputError, match="zoom") as e:
+            detect_raster(path, gsd_m=GSD, model=model, zooms=bad)
+        assert e.value.field == "zooms"
 
 
 def test_windowed_reads_are_bounded_and_borders_merge(

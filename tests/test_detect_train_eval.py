@@ -458,3 +458,25 @@ def test_ships_cv_scores_each_fold_with_its_own_model(tmp_path: Path) -> None:
     assert cv["pooled"]["ap50"] == pytest.approx(cv["folds"]["0"]["ap50"])
     low, high = cv["pooled"]["ap50_interval"]
     assert low < cv["pooled"]["ap50"] < high
+
+
+def test_eval_cli_reads_at_several_zooms_and_refuses_bad_ones(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--zooms`` reaches the engine (two crops read at 1× and 1.4×); a zoom out of range and
+    a YOLO-OBB folder without its labels are refused with the field or path named."""
+    root = _need_data()
+    if not default_model_path().is_file():
+        pytest.skip(f"no model at {default_model_path()}")
+    args = ["eval", "--data", str(root / "ships-aerial"), "--format", "voc", "--limit", "2"]
+    res = run(capsys, *args, "--zooms", "1,1.4", "--plot", str(tmp_path / "z.png"), "--json")
+    assert res.code == 0, res.err
+    assert res.json()["classes"]["ship"]["n_gt"] > 0
+    res = run(capsys, *args, "--zooms", "1,40", "--plot", str(tmp_path / "bad.png"))
+    assert res.code != 0 and "--zooms" in res.err and "'40'" in res.err
+    assert not (tmp_path / "bad.png").exists()
+    empty = tmp_path / "obb"
+    empty.mkdir()
+    (empty / "data.yaml").write_text("names: [plane, ship]\n")
+    res = run(capsys, "eval", "--data", str(empty), "--format", "yolo-obb")
+    assert res.code != 0 and "labels" in res.err and "Traceback" not in res.err

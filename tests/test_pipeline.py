@@ -39,10 +39,19 @@ def test_detect_pass_stores_measured_detections(
     assert all(d.model_version == body["model_version"] for d in dets)
     m = dets[0].measurement
     assert m["length_m"] > 10 and m["length_sd_m"] > 0 and m["candidates"]
-    # a second run replaces the current detections instead of adding to them
-    assert run(capsys, "detect", "1", "-w", w).code == 0
+    assert run_.params["views"] == 1 and run_.params["zooms"] == [1.0]
+    # a second run, read more thoroughly, replaces the current detections instead of adding
+    # to them, and records how it read the pass
+    r = run(capsys, "detect", "1", "-w", w, "--views", "2", "--zooms", "1,1.4", "--json")
+    assert r.code == 0, r.err
+    assert 15 <= r.json()["by_class"].get("aircraft", 0) <= 45
     with Workspace.open(w) as ws:
-        assert len(detections_repo.list_detections(ws, 1)) == len(dets)
-        assert len(detections_repo.list_runs(ws, 1)) == 2
+        assert len(detections_repo.list_detections(ws, 1)) == r.json()["detections"]
+        runs = detections_repo.list_runs(ws, 1)
+        assert len(runs) == 2
+        assert {(x.params["views"], tuple(x.params["zooms"])) for x in runs} == {
+            (1, (1.0,)),
+            (2, (1.0, 1.4)),
+        }
     r = run(capsys, "detect", "99", "-w", w)
     assert r.code == 1 and "no pass 99" in r.err

@@ -38,10 +38,14 @@ def detect_pass(
     model: Any = None,
     threshold: float = 0.3,
     progress: bool | Callable[[int, int], None] = False,
+    views: int = 1,
+    zooms: tuple[float, ...] = (1.0,),
 ) -> DetectPassResult:
     """Run the detector over a pass, store a run and its detections, then measure them.
 
-    A failure marks the run ``failed`` with the reason and re-raises; earlier runs stay.
+    ``views`` and ``zooms`` are the engine's readings per tile and magnifications
+    (:func:`sitewatch.detect.detect_raster`); the run records them with the threshold. A
+    failure marks the run ``failed`` with the reason and re-raises; earlier runs stay.
     """
     from sitewatch.detect import detect_raster, load_model
 
@@ -53,11 +57,25 @@ def detect_pass(
         model_name=str(getattr(m, "name", "sitewatch-det")),
         model_version=m.version,
         model_sha256=getattr(m, "sha256", None),
-        params={"threshold": threshold, "gsd_m": p.gsd_m, "frame": p.frame.value},
+        params={
+            "threshold": threshold,
+            "gsd_m": p.gsd_m,
+            "frame": p.frame.value,
+            "views": views,
+            "zooms": list(zooms),
+        },
     )
     try:
         gsd = p.gsd_m if p.frame is Frame.PIXEL else None
-        dets = detect_raster(p.path, gsd_m=gsd, model=m, threshold=threshold, progress=progress)
+        dets = detect_raster(
+            p.path,
+            gsd_m=gsd,
+            model=m,
+            threshold=threshold,
+            progress=progress,
+            views=views,
+            zooms=zooms,
+        )
         dr.add_detections(
             ws, pass_id, dets, run_id=run.id, replace_run=True, model_version=m.version
         )

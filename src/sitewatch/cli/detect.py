@@ -20,15 +20,37 @@ from sitewatch.errors import InputError
 
 __all__ = ["detections_geojson", "register"]
 
+#: readings per tile the engine offers (``sitewatch.detect.fuse.VIEW_COUNTS``, kept here so
+#: that the CLI can refuse a count before importing the engine)
+VIEW_CHOICES = (1, 2, 4, 8)
+
+
+def _views_ok(value: int) -> int:
+    if value not in VIEW_CHOICES:
+        raise typer.BadParameter(f"{value} is not one of 1, 2, 4, 8")
+    return value
+
+
 #: how many times the model reads each tile (``sitewatch.detect.fuse``)
 ViewsOpt = Annotated[
     int,
     typer.Option(
         "--views",
         help="Readings per tile: 1 = once; 2 = as it is and mirrored, fused (tighter boxes on "
-        "small craft, fewer false alarms; twice the inference).",
-        min=1,
-        max=2,
+        "small craft, fewer false alarms; twice the inference); 4 = mirrored both ways and "
+        "turned half round too; 8 = those transposed as well.",
+        callback=_views_ok,
+    ),
+]
+#: magnifications the raster is read at (``sitewatch.detect.engine``)
+ZoomsOpt = Annotated[
+    str,
+    typer.Option(
+        "--zooms",
+        metavar="Z,…",
+        help="Read the raster at these magnifications and fuse the readings: 1.4 makes "
+        "objects look 1.4× larger to the model (small craft are found and boxed better; "
+        "each zoom costs a run), e.g. 0.85,1,1.18,1.4,1.7.",
     ),
 ]
 
@@ -120,6 +142,7 @@ def detect_file(
         ),
     ] = "8:60",
     views: ViewsOpt = 1,
+    zooms: ZoomsOpt = "1",
     all_passes: Annotated[
         str | None,
         typer.Option("--all-passes", metavar="SITE", help="Every pass of a site, on Dask."),
@@ -133,7 +156,7 @@ def detect_file(
 ) -> None:
     """Detect aircraft, ships, helicopters and vehicles in one raster file; write GeoJSON."""
     from sitewatch.detect import EngineStats, detect_raster, load_model
-    from sitewatch.detect.engine import parse_long_hulls
+    from sitewatch.detect.engine import parse_long_hulls, parse_zooms
 
     if all_passes is not None:
         from sitewatch.cli.scale import run_detect_all
@@ -150,12 +173,22 @@ def detect_file(
     if target is None:
         raise InputError("give a raster FILE, a PASS_ID, or --all-passes SITE", field="FILE")
     if target.isdigit() and not Path(target).exists():
-        _detect_pass(int(target), model, threshold, workspace, as_json, threads)
+        _detect_pass(
+            int(target),
+            model,
+            threshold,
+            workspace,
+            as_json,
+            threads,
+            views=views,
+            zooms=parse_zooms(zooms),
+        )
         return
     if out is None:
         raise InputError("file mode writes GeoJSON", field="--out", expected="--out OUT.geojson")
     file = Path(target)
     passes = parse_long_hulls(long_hulls)
+    zoom_levels = parse_zooms(zooms)
     stats = EngineStats()
     mdl = load_model(model, threads=threads)
     dets = detect_raster(
@@ -167,6 +200,7 @@ def detect_file(
         stats=stats,
         long_hulls=passes,
         views=views,
+        zooms=zoom_levels,
     )
     fc = detections_geojson(dets, source=str(file))
     try:
@@ -195,6 +229,9 @@ def _detect_pass(
     workspace: str | None,
     as_json: bool,
     threads: int | None = None,
+    *,
+    views: int = 1,
+    zooms: tuple[float, ...] = (1.0,),
 ) -> None:
     """Workspace mode: detect a stored pass, store the run, detections and measurements."""
     from sitewatch.cli.common import open_workspace
@@ -208,6 +245,8 @@ def _detect_pass(
             model=load_model(model, threads=threads),
             threshold=threshold,
             progress=True,
+            views=views,
+            zooms=zooms,
         )
     if as_json:
         print_json(
@@ -312,6 +351,7 @@ def eval_cmd(
         "pr-curve.png"
     ),
     views: ViewsOpt = 1,
+    zooms: ZoomsOpt = "1",
     bootstrap: Annotated[
         int,
         typer.Option(
@@ -345,9 +385,11 @@ def eval_cmd(
     when it is wide, the set is too small to tell models apart by a few points.
     """
     from sitewatch.detect import load_model
+    from sitewatch.detect.engine import parse_zooms
     from sitewatch.detect.evaluate import bootstrap_ap50, evaluate_images, plot_pr, predictor
     from sitewatch.detect.trainset import load_eval_set
 
+    zoom_levels = parse_zooms(zooms)
     mdl = load_model(model)
     other = load_model(against) if against is not None else None
     images, note = load_eval_set(data, fmt, split=split, gsd_m=gsd, ships_holdout=ships_holdout)
@@ -355,7 +397,9 @@ def eval_cmd(
         images = images[:limit]
     if not images:
         raise InputError("no labelled images found", path=data, expected=f"a {fmt} folder")
-    report = evaluate_images(images, predictor(mdl, views=views), classes=mdl.classes)
+    report = evaluate_images(
+        images, predictor(mdl, views=views, zooms=zoom_levels), classes=mdl.classes
+    )
     plot_pr(report, plot, title=f"{data.name} ({note})")
     # a percentile interval from resampling a handful of images says little: not shown
     resample = bootstrap if report.images >= MIN_IMAGES_FOR_INTERVAL else 0
@@ -366,7 +410,9 @@ def eval_cmd(
     }
     deltas = {}
     if other is not None:
-        base = evaluate_images(images, predictor(other, views=views), classes=mdl.classes)
+        base = evaluate_images(
+            images, predictor(other, views=views, zooms=zoom_levels), classes=mdl.classes
+        )
         deltas = {
             cls: bootstrap_ap50(
                 report.gts, report.preds, cls, baseline=base.preds, resamples=resample

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sitewatch.detect.boxes import OrientedBox
-from sitewatch.detect.engine import LONG_HULL_PASSES, detect_raster
+from sitewatch.detect.engine import DEFAULT_ZOOMS, LONG_HULL_PASSES, detect_raster
 from sitewatch.detect.fuse import DEFAULT_VIEWS
 from sitewatch.detect.labels import GTBox, LabelledImage
 from sitewatch.detect.merge import aabb_iou, rotated_iou
@@ -275,12 +275,14 @@ def predictor(
     tile: int = 1536,
     long_hulls: tuple[tuple[float, float], ...] = LONG_HULL_PASSES,
     views: int = DEFAULT_VIEWS,
+    zooms: tuple[float, ...] = DEFAULT_ZOOMS,
 ) -> Callable[[LabelledImage], list[Prediction]]:
     """A ``predict`` for :func:`evaluate_images` running the engine at each image's GSD.
 
     The threshold is low so the PR curve reaches high recall; a whole 2560² Airbus image at
     0.5 m fits one 1280² model tile. ``long_hulls`` overrides the engine's long-hull passes
-    (``()``: the model GSD only); ``views`` the engine's readings per tile.
+    (``()``: the model GSD only); ``views`` the engine's readings per tile; ``zooms`` the
+    magnifications it reads each image at.
     """
 
     def predict(img: LabelledImage) -> list[Prediction]:
@@ -292,6 +294,7 @@ def predictor(
             tile=tile,
             long_hulls=long_hulls,
             views=views,
+            zooms=zooms,
         )
         return [
             (d.class_name, d.score, OrientedBox(d.cx, d.cy, d.length_px, d.width_px, d.angle_deg))

@@ -1,19 +1,23 @@
-"""Read each tile twice, as it is and mirrored left-right, and fuse the two readings.
+"""Read each tile two or four times, as it is and mirrored, and fuse the readings.
 
 With ``views=2`` (an option: it doubles the inference) the engine puts every tile into the
-model's batch twice, the second copy mirrored (built on its reader thread,
-:func:`mirror_into`), maps the mirror's output back into the tile's frame
-(:func:`split_views`) and decodes both (:func:`decode_views`). The network's strided
-convolutions sample a mirrored image at a different phase, so on a 10–15 px boat the two
-readings of the centre and size err differently; averaging them localises better, and an
-object seen in only one view is probably not there.
+model's batch twice, the second copy mirrored left-right; ``views=4`` adds the tile mirrored
+top-bottom and turned half round (both mirrors). The copies are built on the reader thread
+(:func:`flip_into`), their outputs mapped back into the tile's frame (:func:`split_views`)
+and every view decoded (:func:`decode_views`). The network's strided convolutions sample a
+mirrored image at a different phase, so on a 10–15 px boat the readings of the centre, size
+and angle err differently; averaging them localises better, and an object seen in only some
+views is less likely to be there.
 
-Each object found in both views (same class, rotated IoU above ``MATCH_IOU``) becomes one
-box: mean centre, geometric-mean length and width, mean angle, mean score. An object found
-in one view keeps its box with half its score, the mean with the zero of the view that
-missed it. Measured with the bundled model: ship AP50 on the 33 held-out ships-aerial crops
-0.701 → 0.710, on the 966 training boats 0.529 → 0.540, both within the noise; the previous
-model, on the file-name split, 0.573 → 0.589 and 0.604 → 0.630 (model card).
+Boxes of one class from different views that overlap (rotated IoU above ``MATCH_IOU``) are
+one object, at most one box per view, gathered greedily from the highest score down
+(:func:`fuse_many`): mean centre, geometric-mean length and width, mean angle, and the mean
+score over all views, a view that missed the object counting zero. Measured with the
+bundled model: ship AP50 on the 33 held-out ships-aerial crops 0.701 → 0.710, on the 966
+training boats 0.529 → 0.540, both within the noise; the previous model, on the file-name
+split, 0.573 → 0.589 and 0.604 → 0.630. Cross-validated over all 200 crops (five fold
+models): 0.488 with one view, 0.528 / 0.555 / 0.545 with 2 / 4 / 8 (model card). The engine
+fuses its readings of a raster at several zooms the same way (:func:`fuse_groups`).
 
 >>> from sitewatch.detect.decode import RawBox
 >>> a = [RawBox(1, 0.8, 20.0, 10.0, 12.0, 4.0, 0.0), RawBox(1, 0.4, 60.0, 60.0, 9.0, 3.0, 0.0)]
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Sequence
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -38,28 +43,96 @@ from sitewatch.detect.merge import NMS_IOU, nms_rotated
 
 __all__ = [
     "DEFAULT_VIEWS",
+    "FLIP_SIGNS",
     "MATCH_IOU",
     "MIRROR_SIGN",
+    "VIEW_COUNTS",
+    "VIEW_FLIPS",
     "decode_views",
+    "flip_into",
+    "fuse_groups",
+    "fuse_many",
     "fuse_views",
     "mirror_into",
     "near_peak_indices",
+    "split_transposed",
     "split_views",
+    "transposed_views",
     "with_mirror",
+    "with_views",
 ]
 
-#: two views' boxes of one class overlapping more than this are one object
+#: boxes of one class from two views overlapping more than this are one object
 MATCH_IOU = 0.3
 #: readings per tile by default: 1; 2 adds the mirror reading (twice the inference)
 DEFAULT_VIEWS = 1
-#: regression channels that change sign when the image is mirrored left-right: the sub-cell
-#: x offset (tanh-encoded about the cell centre) and sin 2θ
-MIRROR_SIGN = np.array([-1.0, 1.0, 1.0, 1.0, -1.0, 1.0], np.float32)[None, :, None, None]
+#: the readings per tile the engine offers
+VIEW_COUNTS = (1, 2, 4, 8)
+#: each view's (mirror top-bottom, mirror left-right); ``views=n`` reads the first n, and
+#: ``views=8`` reads these four again of the tile transposed (rows ↔ columns)
+VIEW_FLIPS = ((False, False), (False, True), (True, False), (True, True))
+#: regression channels that change sign in each view (``VIEW_FLIPS``): the sub-cell x
+#: offset (tanh-encoded about the cell centre) with a left-right mirror, the y offset with a
+#: top-bottom one, and sin 2θ with either mirror but not with both (a half turn keeps θ)
+FLIP_SIGNS = tuple(
+    np.array(
+        [-1.0 if lr else 1.0, -1.0 if ud else 1.0, 1.0, 1.0, -1.0 if ud != lr else 1.0, 1.0],
+        np.float32,
+    )[None, :, None, None]
+    for ud, lr in VIEW_FLIPS
+)
+#: the signs of the left-right mirror view
+MIRROR_SIGN = FLIP_SIGNS[1]
+#: a transposed tile's regression channels in the tile's frame: the x and y offsets trade
+#: places, and θ becomes 90° − θ, so cos 2θ changes sign
+TURN_ORDER = [1, 0, 2, 3, 4, 5]
+TURN_SIGN = np.array([1.0, 1.0, 1.0, 1.0, 1.0, -1.0], np.float32)[None, :, None, None]
+
+
+_A = TypeVar("_A", bound=np.generic)
+
+
+def _flip(a: npt.NDArray[_A], view: int, h_axis: int) -> npt.NDArray[_A]:
+    ud, lr = VIEW_FLIPS[view]
+    if ud:
+        a = np.flip(a, h_axis)
+    if lr:
+        a = np.flip(a, h_axis + 1)
+    return a
+
+
+def flip_into(batch: npt.NDArray[np.uint8], k: int, n: int, views: int) -> None:
+    """Write tile ``k`` of a ``views``-view batch (``views · n`` tiles, NHWC) into its
+    flipped slots ``v · n + k``, v = 1 … views − 1 (``VIEW_FLIPS``)."""
+    for v in range(1, views):
+        np.copyto(batch[v * n + k], _flip(batch[k], v, 0))
 
 
 def mirror_into(batch: npt.NDArray[np.uint8], k: int, n: int) -> None:
     """Write tile ``k`` of a two-view batch (``2n`` tiles, NHWC) mirrored into slot ``n + k``."""
-    np.copyto(batch[n + k], batch[k, :, ::-1])
+    flip_into(batch, k, n, 2)
+
+
+def with_views(batch: npt.NDArray[np.uint8], views: int) -> npt.NDArray[np.uint8]:
+    """``batch`` (N, H, W, 3) followed by its N tiles in each further view (``VIEW_FLIPS``).
+
+    >>> b = np.arange(12, dtype=np.uint8).reshape(1, 2, 2, 3)
+    >>> [t[:, :, 0].tolist() for t in with_views(b, 4)]
+    [[[0, 3], [6, 9]], [[3, 0], [9, 6]], [[6, 9], [0, 3]], [[9, 6], [3, 0]]]
+    """
+    return np.concatenate([_flip(batch, v, 1) for v in range(views)], 0)
+
+
+def transposed_views(batch: npt.NDArray[np.uint8], n: int, views: int) -> npt.NDArray[np.uint8]:
+    """The transposed views of a batch whose first ``n`` tiles are the tiles as they are:
+    each tile transposed, in the first ``views − 4`` flips of ``VIEW_FLIPS`` (a separate
+    model call, as a transposed tile that is not square has another shape).
+
+    >>> b = np.arange(12, dtype=np.uint8).reshape(1, 2, 2, 3)
+    >>> [t[:, :, 0].tolist() for t in transposed_views(b, 1, 8)][:2]
+    [[[0, 6], [3, 9]], [[6, 0], [9, 3]]]
+    """
+    return with_views(np.ascontiguousarray(batch[:n].transpose(0, 2, 1, 3)), views - 4)
 
 
 def with_mirror(batch: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -69,17 +142,18 @@ def with_mirror(batch: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     >>> with_mirror(b)[1, 0, :, 0].tolist()
     [3, 0]
     """
-    return np.concatenate([batch, batch[:, :, ::-1]], 0)
+    return with_views(batch, 2)
 
 
 def split_views(
     outputs: Sequence[npt.NDArray[np.float32]], n: int
 ) -> tuple[npt.NDArray[np.float32], ...]:
-    """``(peaks, reg)`` of a two-view batch → ``(peaks, reg, peaks_mirror, reg_mirror)``, the
-    mirror's maps flipped back into the tiles' own frame.
+    """``(peaks, reg)`` of a batch of n tiles in each of its views → ``(peaks, reg,
+    peaks_view1, reg_view1, …)``, every view's maps flipped back into the tiles' own frame.
 
-    Tile sides are multiples of 32, so the mirror's output cell i is cell w − 1 − i here; the
-    mirror's x offset and sin 2θ change sign (``MIRROR_SIGN``).
+    Tile sides are multiples of 32, so a mirrored view's output cell i is cell w − 1 − i
+    here (h − 1 − i for a top-bottom mirror); the offsets and sin 2θ change sign as
+    ``FLIP_SIGNS`` says.
 
     >>> pk = np.zeros((2, 1, 1, 4), np.float32); pk[1, 0, 0, 0] = 0.9
     >>> rg = np.zeros((2, 6, 1, 4), np.float32); rg[1, 0, 0, 0] = 0.5
@@ -88,12 +162,33 @@ def split_views(
     ([0.0, 0.0, 0.0, 0.9], -0.5)
     """
     peaks, reg = outputs[0], outputs[1]
-    return (
-        peaks[:n],
-        reg[:n],
-        np.ascontiguousarray(peaks[n:, :, :, ::-1]),
-        np.ascontiguousarray(reg[n:, :, :, ::-1] * MIRROR_SIGN),
-    )
+    out: list[npt.NDArray[np.float32]] = [peaks[:n], reg[:n]]
+    for v in range(1, len(peaks) // n):
+        sl = slice(v * n, (v + 1) * n)
+        out.append(np.ascontiguousarray(_flip(peaks[sl], v, 2)))
+        out.append(np.ascontiguousarray(_flip(reg[sl], v, 2) * FLIP_SIGNS[v]))
+    return tuple(out)
+
+
+def split_transposed(
+    outputs: Sequence[npt.NDArray[np.float32]], n: int
+) -> tuple[npt.NDArray[np.float32], ...]:
+    """``(peaks, reg)`` of :func:`transposed_views` → each view's maps in the tiles' own
+    frame, as :func:`split_views` gives them: each flip undone, then the transpose.
+
+    >>> pk = np.zeros((1, 1, 3, 2), np.float32); pk[0, 0, 2, 0] = 0.5
+    >>> rg = np.zeros((1, 6, 3, 2), np.float32); rg[0, 0, 2, 0] = 0.5; rg[0, 5] = 1.0
+    >>> p, r = split_transposed((pk, rg), 1)
+    >>> p.shape, float(p[0, 0, 0, 2]), float(r[0, 1, 0, 2]), float(r[0, 5, 0, 2])
+    ((1, 1, 2, 3), 0.5, 0.5, -1.0)
+    """
+    out: list[npt.NDArray[np.float32]] = []
+    maps = split_views(outputs, n)
+    for v in range(0, len(maps), 2):
+        out.append(np.ascontiguousarray(maps[v].transpose(0, 1, 3, 2)))
+        reg = maps[v + 1][:, TURN_ORDER].transpose(0, 1, 3, 2) * TURN_SIGN
+        out.append(np.ascontiguousarray(reg))
+    return tuple(out)
 
 
 def _polygons(boxes: Sequence[RawBox]) -> npt.NDArray[np.object_]:
@@ -101,20 +196,21 @@ def _polygons(boxes: Sequence[RawBox]) -> npt.NDArray[np.object_]:
     return np.asarray(shapely.polygons(rings))
 
 
-def _pairs(a: Sequence[RawBox], b: Sequence[RawBox]) -> dict[int, list[tuple[float, int]]]:
-    """For each box of ``a``, the boxes of ``b`` of its class overlapping it, with the IoU.
+def _pairs(
+    boxes: Sequence[RawBox], view: npt.NDArray[np.int_]
+) -> dict[int, list[tuple[float, int]]]:
+    """For each box, the boxes of its class from other views overlapping it, with the IoU.
 
     Candidates come from an STR-tree, as in :func:`sitewatch.detect.merge.nms_rotated`, so
     a tile with thousands of low-score boxes costs what its overlapping pairs cost.
     """
-    pa, pb = _polygons(a), _polygons(b)
-    ia, ib = shapely.STRtree(pb).query(pa, predicate="intersects")
-    ca = np.array([r.class_index for r in a])
-    cb = np.array([r.class_index for r in b])
-    same = ca[ia] == cb[ib]
-    ia, ib = ia[same], ib[same]
-    inter = shapely.area(shapely.intersection(pa[ia], pb[ib]))
-    union = shapely.area(pa[ia]) + shapely.area(pb[ib]) - inter
+    poly = _polygons(boxes)
+    ia, ib = shapely.STRtree(poly).query(poly, predicate="intersects")
+    cls = np.array([r.class_index for r in boxes])
+    keep = (cls[ia] == cls[ib]) & (view[ia] != view[ib])
+    ia, ib = ia[keep], ib[keep]
+    inter = shapely.area(shapely.intersection(poly[ia], poly[ib]))
+    union = shapely.area(poly[ia]) + shapely.area(poly[ib]) - inter
     iou = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
     out: dict[int, list[tuple[float, int]]] = {}
     for i, j, v in zip(ia.tolist(), ib.tolist(), iou.tolist(), strict=True):
@@ -123,53 +219,89 @@ def _pairs(a: Sequence[RawBox], b: Sequence[RawBox]) -> dict[int, list[tuple[flo
     return out
 
 
-def _mean_box(a: RawBox, b: RawBox) -> RawBox:
-    lb, wb, tb = b.length, b.width, b.angle_deg
-    d = (tb - a.angle_deg + 90.0) % 180.0 - 90.0
-    if abs(d) > 45.0:
-        # a near-square box may come out as (L, W, θ) in one view and (W, L, θ + 90°) in the
-        # other: the same rectangle, whose angles must not be averaged to θ + 45°
-        lb, wb, tb = wb, lb, tb + 90.0
-        d = (tb - a.angle_deg + 90.0) % 180.0 - 90.0
-    length, width = math.sqrt(a.length * lb), math.sqrt(a.width * wb)
-    angle = (a.angle_deg + d / 2.0) % 180.0
+def _mean_box(group: Sequence[RawBox], n_views: int) -> RawBox:
+    seed = group[0]
+    lengths, widths, turns = [seed.length], [seed.width], [0.0]
+    for b in group[1:]:
+        lb, wb, tb = b.length, b.width, b.angle_deg
+        d = (tb - seed.angle_deg + 90.0) % 180.0 - 90.0
+        if abs(d) > 45.0:
+            # a near-square box may come out as (L, W, θ) in one view and (W, L, θ + 90°) in
+            # another: the same rectangle, whose angles must not be averaged to θ + 45°
+            lb, wb, tb = wb, lb, tb + 90.0
+            d = (tb - seed.angle_deg + 90.0) % 180.0 - 90.0
+        lengths.append(lb)
+        widths.append(wb)
+        turns.append(d)
+    length = math.exp(sum(map(math.log, lengths)) / len(group))
+    width = math.exp(sum(map(math.log, widths)) / len(group))
+    angle = (seed.angle_deg + sum(turns) / len(group)) % 180.0
     if width > length:
         length, width, angle = width, length, (angle + 90.0) % 180.0
     return RawBox(
-        a.class_index,
-        (a.score + b.score) / 2.0,
-        (a.cx + b.cx) / 2.0,
-        (a.cy + b.cy) / 2.0,
+        seed.class_index,
+        sum(b.score for b in group) / n_views,
+        sum(b.cx for b in group) / len(group),
+        sum(b.cy for b in group) / len(group),
         length,
         width,
         angle,
     )
 
 
-def fuse_views(a: Sequence[RawBox], b: Sequence[RawBox], *, threshold: float) -> list[RawBox]:
-    """One box per object from two views' boxes (module docstring), scores ≥ ``threshold``.
+def fuse_many(views: Sequence[Sequence[RawBox]], *, threshold: float) -> list[RawBox]:
+    """One box per object from several views' boxes (module docstring), scores ≥ ``threshold``.
 
-    Decode each view at ``threshold / 2`` so that an object scoring ``threshold`` after
-    fusion is not lost before it.
+    Decode each view at ``threshold / len(views)`` so that an object scoring ``threshold``
+    after fusion is not lost before it.
+
+    >>> a = [RawBox(1, 0.8, 20.0, 10.0, 12.0, 4.0, 0.0)]
+    >>> b = [RawBox(1, 0.6, 21.0, 10.0, 12.0, 4.0, 2.0)]
+    >>> c = [RawBox(1, 0.4, 20.0, 10.0, 12.0, 4.0, 178.0)]
+    >>> [(round(r.score, 2), round(r.cx, 2), round(r.angle_deg, 2))
+    ...  for r in fuse_many([a, b, c, []], threshold=0.1)]
+    [(0.45, 20.33, 0.0)]
     """
-    out: list[RawBox] = []
-    used_b = np.zeros(len(b), bool)
-    cand = _pairs(a, b) if a and b else {}
-    for i in sorted(range(len(a)), key=lambda k: -a[k].score):
-        best = max(((v, j) for v, j in cand.get(i, []) if not used_b[j]), default=None)
-        if best is None:
-            out.append(_halved(a[i]))
+    return [r for r, _ in fuse_groups(views, threshold=threshold)]
+
+
+def fuse_groups(views: Sequence[Sequence[RawBox]], *, threshold: float) -> list[tuple[RawBox, int]]:
+    """:func:`fuse_many`, each fused box with the index of the box that seeded its group
+    (the highest-scoring; indices run through the views in order).
+
+    >>> a = [RawBox(1, 0.3, 20.0, 10.0, 12.0, 4.0, 0.0)]
+    >>> b = [RawBox(0, 0.9, 60.0, 60.0, 9.0, 3.0, 0.0), RawBox(1, 0.5, 20.0, 10.0, 12.0, 4.0, 0.0)]
+    >>> [(round(r.score, 2), seed) for r, seed in fuse_groups([a, b], threshold=0.1)]
+    [(0.45, 1), (0.4, 2)]
+    """
+    boxes = [r for v in views for r in v]
+    if not boxes:
+        return []
+    view = np.repeat(np.arange(len(views)), [len(v) for v in views])
+    cand = _pairs(boxes, view) if len(views) > 1 else {}
+    used = np.zeros(len(boxes), bool)
+    out: list[tuple[RawBox, int]] = []
+    # stable: equal scores keep the first view's box as the seed
+    for i in sorted(range(len(boxes)), key=lambda k: -boxes[k].score):
+        if used[i]:
             continue
-        used_b[best[1]] = True
-        out.append(_mean_box(a[i], b[best[1]]))
-    out.extend(_halved(b[j]) for j in np.flatnonzero(~used_b).tolist())
-    kept = [r for r in out if r.score >= threshold]
-    kept.sort(key=lambda r: -r.score)
-    return kept
+        used[i] = True
+        group, taken = [boxes[i]], {int(view[i])}
+        for _iou, j in sorted(cand.get(i, []), reverse=True):
+            if not used[j] and int(view[j]) not in taken:
+                used[j] = True
+                taken.add(int(view[j]))
+                group.append(boxes[j])
+        fused = _mean_box(group, len(views))
+        if fused.score >= threshold:
+            out.append((fused, i))
+    out.sort(key=lambda t: -t[0].score)
+    return out
 
 
-def _halved(r: RawBox) -> RawBox:
-    return RawBox(r.class_index, r.score / 2.0, r.cx, r.cy, r.length, r.width, r.angle_deg)
+def fuse_views(a: Sequence[RawBox], b: Sequence[RawBox], *, threshold: float) -> list[RawBox]:
+    """One box per object from two views' boxes: :func:`fuse_many` of ``[a, b]``."""
+    return fuse_many([a, b], threshold=threshold)
 
 
 def decode_views(
@@ -182,7 +314,7 @@ def decode_views(
     dedupe: Collection[int] = (),
 ) -> list[RawBox]:
     """Boxes of tile ``k``: ``(peaks, reg)`` decoded as they are, or ``(peaks, reg,
-    peaks_mirror, reg_mirror)`` (:func:`split_views`) decoded per view and fused.
+    peaks_view1, reg_view1, …)`` (:func:`split_views`) decoded per view and fused.
 
     The boxes of the classes in ``dedupe`` (indices) are first cleared of their duplicates
     within each view (rotated-IoU NMS at ``iou_threshold``, the engine's): the small-object
@@ -200,12 +332,13 @@ def decode_views(
     """
     if len(outputs) == 2:
         return decode(outputs[0][k], outputs[1][k], threshold=threshold, stride=stride)
+    n = len(outputs) // 2
     views = [
-        decode(peaks[k], reg[k], threshold=threshold / 2, stride=stride)
-        for peaks, reg in (outputs[:2], outputs[2:])
+        decode(outputs[2 * v][k], outputs[2 * v + 1][k], threshold=threshold / n, stride=stride)
+        for v in range(n)
     ]
     views = [_nms(v, iou_threshold, dedupe) for v in views]
-    return fuse_views(*views, threshold=threshold)
+    return fuse_many(views, threshold=threshold)
 
 
 def near_peak_indices(classes: Sequence[str]) -> frozenset[int]:

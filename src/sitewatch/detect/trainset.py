@@ -293,6 +293,10 @@ def load_eval_set(
             if isinstance(names, dict)
             else dict(enumerate(names))
         )
+        if not (root / "labels").is_dir():
+            raise InputError(
+                "no labels folder", path=root / "labels", expected="labels/SPLIT/*.txt (YOLO-OBB)"
+            )
         parts = [p.name for p in sorted((root / "labels").iterdir()) if p.is_dir()]
         if split in ("train", "val"):
             parts = [p for p in parts if p == split]
