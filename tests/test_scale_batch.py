@@ -340,3 +340,14 @@ def test_model_engine_on_dask(data_root: Path, tmp_path: Path) -> None:
             (r,) = dr.list_runs(ws, pid)
             assert (r.model_name, r.model_version, r.status) == (spec.name, spec.version, "done")
             assert all(d.model_version == spec.version for d in dr.list_detections(ws, pid))
+    # read again at two views and two zooms: the runs say how each was read
+    more = model_detector(views=2, zooms=(1.0, 1.4))
+    with _threads() as c:
+        s2 = detect_all_passes(db, "hmeimim", scheduler=c, detector=more, tile_px=TILE, redo=True)
+    assert sorted(s2.processed) == sorted(s.processed) and not s2.failed
+    with Workspace.open(db) as ws:
+        for pid in s.processed:
+            first, second = dr.list_runs(ws, pid)
+            assert (first.params["views"], first.params["zooms"]) == (1, [1.0])
+            assert (second.params["views"], second.params["zooms"]) == (2, [1.0, 1.4])
+            assert second.status == "done"

@@ -14,45 +14,11 @@ from typing import Annotated, Any
 
 import typer
 
-from sitewatch.cli.options import JsonOpt, ModelOpt, WorkspaceOpt
+from sitewatch.cli.options import JsonOpt, ModelOpt, ViewsOpt, WorkspaceOpt, ZoomsOpt
 from sitewatch.cli.output import console, console_err, print_json, print_table
 from sitewatch.errors import InputError
 
 __all__ = ["detections_geojson", "register"]
-
-#: readings per tile the engine offers (``sitewatch.detect.fuse.VIEW_COUNTS``, kept here so
-#: that the CLI can refuse a count before importing the engine)
-VIEW_CHOICES = (1, 2, 4, 8)
-
-
-def _views_ok(value: int) -> int:
-    if value not in VIEW_CHOICES:
-        raise typer.BadParameter(f"{value} is not one of 1, 2, 4, 8")
-    return value
-
-
-#: how many times the model reads each tile (``sitewatch.detect.fuse``)
-ViewsOpt = Annotated[
-    int,
-    typer.Option(
-        "--views",
-        help="Readings per tile: 1 = once; 2 = as it is and mirrored, fused (tighter boxes on "
-        "small craft, fewer false alarms; twice the inference); 4 = mirrored both ways and "
-        "turned half round too; 8 = those transposed as well.",
-        callback=_views_ok,
-    ),
-]
-#: magnifications the raster is read at (``sitewatch.detect.engine``)
-ZoomsOpt = Annotated[
-    str,
-    typer.Option(
-        "--zooms",
-        metavar="Z,…",
-        help="Read the raster at these magnifications and fuse the readings: 1.4 makes "
-        "objects look 1.4× larger to the model (small craft are found and boxed better; "
-        "each zoom costs a run), e.g. 0.85,1,1.18,1.4,1.7.",
-    ),
-]
 
 
 def detections_geojson(dets: Sequence[Any], *, source: str | None = None) -> dict[str, Any]:
@@ -168,6 +134,8 @@ def detect_file(
             workers=workers,
             model=str(model) if model else None,
             as_json=as_json,
+            views=views,
+            zooms=zooms,
         )
         return
     if target is None:

@@ -13,7 +13,7 @@ import typer
 from rich.progress import Progress
 
 from sitewatch.cli.common import open_workspace, parse_day, settings
-from sitewatch.cli.options import JsonOpt, ModelOpt, WorkspaceOpt
+from sitewatch.cli.options import JsonOpt, ModelOpt, ViewsOpt, WorkspaceOpt, ZoomsOpt
 from sitewatch.cli.output import console, console_err, print_json, print_table
 from sitewatch.errors import InputError, SitewatchError
 
@@ -187,15 +187,26 @@ def run_detect_all(
     tile: int = 4096,
     redo: bool = False,
     as_json: bool = False,
+    views: int = 1,
+    zooms: str = "1",
 ) -> None:
-    """What ``detect-all`` (and ``detect --all-passes``) does: for a detect CLI to call."""
+    """What ``detect-all`` (and ``detect --all-passes``) does: for a detect CLI to call.
+
+    ``views`` and ``zooms`` (``Z,…``) are the engine's readings for the model detector; the
+    runs record them.
+    """
     from sitewatch.scale import BatchEvent, detect_all_passes, model_detector, stand_in_detector
 
     if detector not in ("model", "stand-in"):
         raise InputError(f"{detector!r}", field="--detector", expected="model or stand-in")
     if workers < 1:
         raise InputError(f"{workers}", field="--workers", expected="at least 1")
-    spec = stand_in_detector() if detector == "stand-in" else model_detector(model)
+    if detector == "stand-in":
+        spec = stand_in_detector()
+    else:
+        from sitewatch.detect.engine import parse_zooms
+
+        spec = model_detector(model, views=views, zooms=parse_zooms(zooms))
     url = settings(workspace).workspace_url
     with Progress(console=console_err, transient=True) as bar:
         task = bar.add_task(f"{spec.name} over {site}", total=None)
@@ -255,7 +266,14 @@ def detect_all(
     ] = "model",
     model: ModelOpt = None,
     tile: Annotated[int, typer.Option("--tile", help="Window size, pixels.")] = 4096,
-    redo: Annotated[bool, typer.Option("--redo", help="Redo passes already done.")] = False,
+    redo: Annotated[
+        bool,
+        typer.Option(
+            "--redo", help="Redo passes already done (e.g. to read them again with --zooms)."
+        ),
+    ] = False,
+    views: ViewsOpt = 1,
+    zooms: ZoomsOpt = "1",
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -270,6 +288,8 @@ def detect_all(
         tile=tile,
         redo=redo,
         as_json=as_json,
+        views=views,
+        zooms=zooms,
     )
 
 

@@ -272,7 +272,9 @@ def model_detector(
 
     The model is opened here once to read its version (what restart compares) and again once
     per worker process. ``threads`` is ONNX Runtime's per-worker thread count: one process per
-    core with one thread each uses the cores without oversubscribing them.
+    core with one thread each uses the cores without oversubscribing them. ``params`` go to
+    :func:`~sitewatch.detect.detect_raster` (``views``, ``zooms``, ``threshold``…) and into
+    each run's record.
     """
     try:
         engine = importlib.import_module("sitewatch.detect")
@@ -293,6 +295,14 @@ def model_detector(
         )
     mdl = load(path, threads=1)
     from sitewatch.imagery.reader import sha256_file
+
+    # the runs record how the engine read each pass, its defaults included
+    readings = importlib.import_module("sitewatch.detect.engine")
+    params = {
+        "views": readings.DEFAULT_VIEWS,
+        "zooms": tuple(readings.DEFAULT_ZOOMS),
+        **params,
+    }
 
     fn = functools.partial(_run_model, model_path=str(path), threads=threads, **params)
     return DetectorSpec(
