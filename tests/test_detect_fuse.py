@@ -109,8 +109,10 @@ def test_fusing_the_mirror_view_boxes_the_boats_no_worse() -> None:
     readings score at least as well as the image's own reading alone. Measured with the
     bundled model: val 0.701 → 0.710, training boats 0.529 → 0.540 — gains inside the noise
     (paired 95 % intervals −0.026 to +0.018 and −0.010 to +0.029); cross-validated over all
-    200 crops 0.488 → 0.526, gaining on every fold (scripts/ships_cv.py). The previous model,
-    on the file-name split, gained 0.573 → 0.589 and 0.604 → 0.630."""
+    200 crops 0.488 → 0.526, gaining on every fold (scripts/ships_cv.py). Since the views
+    are grouped from the highest score down (``fuse_groups``, Dec 2026): val 0.711, training
+    boats 0.540, cross-validated 0.528. The previous model, on the file-name split, gained
+    0.573 → 0.589 and 0.604 → 0.630."""
     from sitewatch.detect.classes import CLASSES
     from sitewatch.detect.evaluate import evaluate_images, predictor
     from sitewatch.detect.trainset import load_eval_set
