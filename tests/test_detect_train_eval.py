@@ -472,6 +472,8 @@ def test_eval_cli_reads_at_several_zooms_and_refuses_bad_ones(
     res = run(capsys, *args, "--zooms", "1,1.4", "--plot", str(tmp_path / "z.png"), "--json")
     assert res.code == 0, res.err
     assert res.json()["classes"]["ship"]["n_gt"] > 0
+    res = run(capsys, *args, "--zooms", "small-craft", "--plot", str(tmp_path / "s.png"), "--json")
+    assert res.code == 0, res.err
     res = run(capsys, *args, "--zooms", "1,40", "--plot", str(tmp_path / "bad.png"))
     assert res.code != 0 and "--zooms" in res.err and "'40'" in res.err
     assert not (tmp_path / "bad.png").exists()

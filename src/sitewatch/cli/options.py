@@ -52,9 +52,9 @@ ZoomsOpt = Annotated[
     str,
     typer.Option(
         "--zooms",
-        metavar="Z,…",
+        metavar="Z,…|small-craft",
         help="Read the raster at these magnifications and fuse the readings: 1.4 makes "
         "objects look 1.4× larger to the model (small craft are found and boxed better; "
-        "each zoom costs a run), e.g. 0.85,1,1.18,1.4,1.7.",
+        "each zoom costs a run), e.g. 1,1.4; small-craft = 0.85,1,1.18,1.4,1.7.",
     ),
 ]

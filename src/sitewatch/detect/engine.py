@@ -257,16 +257,19 @@ def parse_long_hulls(spec: str, *, field: str = "--long-hulls") -> tuple[tuple[f
 
 
 def parse_zooms(spec: str | Sequence[float], *, field: str = "--zooms") -> tuple[float, ...]:
-    """Zooms from ``"Z,…"`` or a sequence of numbers, each within :data:`ZOOM_RANGE`.
+    """Zooms from ``"Z,…"``, ``"small-craft"`` (:data:`SMALL_CRAFT_ZOOMS`) or a sequence of
+    numbers, each within :data:`ZOOM_RANGE`.
 
-    >>> parse_zooms("1, 1.4"), parse_zooms((1.0,))
-    ((1.0, 1.4), (1.0,))
+    >>> parse_zooms("1, 1.4"), parse_zooms((1.0,)), parse_zooms("small-craft")
+    ((1.0, 1.4), (1.0,), (0.85, 1.0, 1.18, 1.4, 1.7))
     >>> try:
     ...     parse_zooms("1,0")
     ... except InputError as e:
     ...     print(e.message, "/", e.expected)
-    '0' is not a zoom / one or more magnifications from 0.25 to 4, e.g. 1,1.2,1.4
+    '0' is not a zoom / one or more magnifications from 0.25 to 4, e.g. 1,1.2,1.4, or small-craft
     """
+    if isinstance(spec, str) and spec.strip().lower() == "small-craft":
+        return SMALL_CRAFT_ZOOMS
     parts = [p.strip() for p in spec.split(",")] if isinstance(spec, str) else list(spec)
     out = []
     lo, hi = ZOOM_RANGE
@@ -279,7 +282,8 @@ def parse_zooms(spec: str | Sequence[float], *, field: str = "--zooms") -> tuple
             raise InputError(
                 f"{part!r} is not a zoom" if isinstance(part, str) else f"{part} is not a zoom",
                 field=field,
-                expected=f"one or more magnifications from {lo:g} to {hi:g}, e.g. 1,1.2,1.4",
+                expected=f"one or more magnifications from {lo:g} to {hi:g}, e.g. 1,1.2,1.4, "
+                "or small-craft",
             )
         out.append(z)
     if not out:
