@@ -56,7 +56,7 @@ from sitewatch.detect.fuse import (
     decode_views,
     near_peak_indices,
     split_views,
-    with_mirror,
+    with_views,
 )
 from sitewatch.detect.model import default_threads
 from sitewatch.imagery.reader import RasterReader
@@ -141,7 +141,7 @@ def _bare(
                 group = jobs[i : i + batch]
                 arr = np.stack([reader.read(j.window, out_shape=(th, tw)) for j in group])
                 if views == 2:
-                    arr = with_mirror(arr)
+                    arr = with_views(arr, 2)
                 t0 = time.perf_counter()
                 model.session.run(None, {model.input_name: arr})
                 total += time.perf_counter() - t0
@@ -210,7 +210,7 @@ def _sahi_baseline(
         out = (
             model.run(pad[None])
             if views == 1
-            else split_views(model.run(with_mirror(pad[None])), 1)
+            else split_views(model.run(with_views(pad[None], 2)), 1)
         )
         for b in decode_views(out, 0, threshold=threshold, stride=model.stride, dedupe=dedupe):
             t = math.radians(b.angle_deg)

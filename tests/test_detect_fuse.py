@@ -8,7 +8,7 @@ import pytest
 
 from sitewatch.config import data_dir
 from sitewatch.detect.decode import RawBox
-from sitewatch.detect.fuse import decode_views, fuse_views, mirror_into, split_views, with_mirror
+from sitewatch.detect.fuse import decode_views, flip_into, fuse_many, split_views, with_views
 from sitewatch.detect.model import DetectorModel, default_model_path, load_model
 
 SIGN = np.array([-1.0, 1.0, 1.0, 1.0, -1.0, 1.0], np.float32)[None, :, None, None]
@@ -20,7 +20,7 @@ def test_near_square_box_read_two_ways_fuses_to_its_own_angle() -> None:
     larger."""
     a = [RawBox(0, 0.9, 100.0, 100.0, 60.0, 58.0, 0.0)]
     b = [RawBox(0, 0.7, 101.0, 100.0, 59.0, 57.0, 90.0)]
-    [f] = fuse_views(a, b, threshold=0.3)
+    [f] = fuse_many([a, b], threshold=0.3)
     assert f.score == pytest.approx(0.8) and f.cx == pytest.approx(100.5)
     assert min(f.angle_deg, 180 - f.angle_deg) < 1.0 or abs(f.angle_deg - 90) < 1.0
     assert f.length * f.width == pytest.approx(np.sqrt(60 * 57) * np.sqrt(58 * 59), rel=0.01)
@@ -29,20 +29,20 @@ def test_near_square_box_read_two_ways_fuses_to_its_own_angle() -> None:
 def test_angles_across_the_0_180_seam_average_to_the_seam() -> None:
     a = [RawBox(1, 0.8, 50.0, 50.0, 30.0, 8.0, 178.0)]
     b = [RawBox(1, 0.8, 50.0, 50.0, 30.0, 8.0, 4.0)]
-    [f] = fuse_views(a, b, threshold=0.3)
+    [f] = fuse_many([a, b], threshold=0.3)
     assert f.angle_deg == pytest.approx(1.0)
 
 
 def test_one_view_only_halves_the_score_and_classes_never_mix() -> None:
     a = [RawBox(0, 0.9, 20.0, 20.0, 12.0, 4.0, 0.0)]
     b = [RawBox(1, 0.9, 20.0, 20.0, 12.0, 4.0, 0.0)]  # same place, other class
-    out = fuse_views(a, b, threshold=0.3)
+    out = fuse_many([a, b], threshold=0.3)
     assert sorted((r.class_index, r.score) for r in out) == [(0, 0.45), (1, 0.45)]
-    assert fuse_views(a, b, threshold=0.5) == []
+    assert fuse_many([a, b], threshold=0.5) == []
     # two boats side by side: each view's box pairs with its own boat, not the neighbour
     a = [RawBox(1, 0.9, 20.0, 20.0, 12.0, 4.0, 0.0), RawBox(1, 0.8, 20.0, 26.0, 12.0, 4.0, 0.0)]
     b = [RawBox(1, 0.7, 20.0, 26.5, 12.0, 4.0, 0.0), RawBox(1, 0.6, 20.0, 20.5, 12.0, 4.0, 0.0)]
-    out = fuse_views(a, b, threshold=0.3)
+    out = fuse_many([a, b], threshold=0.3)
     assert [(round(r.cy, 2), round(r.score, 2)) for r in out] == [(20.25, 0.75), (26.25, 0.75)]
 
 
@@ -84,8 +84,8 @@ def test_the_engines_mirror_view_is_the_model_run_on_the_mirrored_tile() -> None
     m, tile = _boat42_tile()
     batch = np.empty((2, 256, 416, 3), np.uint8)
     batch[0] = tile[0]
-    mirror_into(batch, 0, 1)
-    assert np.array_equal(batch, with_mirror(tile))
+    flip_into(batch, 0, 1, 2)
+    assert np.array_equal(batch, with_views(tile, 2))
     p0, r0, pm, rm = split_views(m.run(batch), 1)
     q0, s0 = m.run(np.ascontiguousarray(tile[:, :, ::-1]))
     assert np.allclose(pm, q0[..., ::-1], atol=1e-5)
@@ -196,7 +196,7 @@ def test_every_view_maps_back_to_the_box_in_the_tiles_own_frame(angle: float) ->
 def test_the_engines_views_are_the_model_run_on_the_flipped_and_transposed_tile() -> None:
     """What the engine feeds the model for views 2-8 is the tile itself flipped and
     transposed, and on a real crop each view finds the boats the tile's own reading finds."""
-    from sitewatch.detect.fuse import flip_into, split_transposed, transposed_views, with_views
+    from sitewatch.detect.fuse import split_transposed, transposed_views
 
     m, tile = _boat42_tile()
     batch = np.empty((4, 256, 416, 3), np.uint8)

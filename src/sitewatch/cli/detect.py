@@ -198,8 +198,8 @@ def _detect_pass(
     as_json: bool,
     threads: int | None = None,
     *,
-    views: int = 1,
-    zooms: tuple[float, ...] = (1.0,),
+    views: int,
+    zooms: tuple[float, ...],
 ) -> None:
     """Workspace mode: detect a stored pass, store the run, detections and measurements."""
     from sitewatch.cli.common import open_workspace

@@ -32,7 +32,7 @@ VIEW_CHOICES = (1, 2, 4, 8)
 
 def _views_ok(value: int) -> int:
     if value not in VIEW_CHOICES:
-        raise typer.BadParameter(f"{value} is not one of 1, 2, 4, 8")
+        raise typer.BadParameter(f"{value} is not one of {', '.join(map(str, VIEW_CHOICES))}")
     return value
 
 

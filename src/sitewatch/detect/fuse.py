@@ -22,7 +22,7 @@ fuses its readings of a raster at several zooms the same way (:func:`fuse_groups
 >>> from sitewatch.detect.decode import RawBox
 >>> a = [RawBox(1, 0.8, 20.0, 10.0, 12.0, 4.0, 0.0), RawBox(1, 0.4, 60.0, 60.0, 9.0, 3.0, 0.0)]
 >>> b = [RawBox(1, 0.6, 21.0, 10.0, 12.0, 4.0, 2.0)]
->>> [(r.score, r.cx, r.angle_deg) for r in fuse_views(a, b, threshold=0.1)]
+>>> [(r.score, r.cx, r.angle_deg) for r in fuse_many([a, b], threshold=0.1)]
 [(0.7, 20.5, 1.0), (0.2, 60.0, 0.0)]
 """
 
@@ -45,20 +45,16 @@ __all__ = [
     "DEFAULT_VIEWS",
     "FLIP_SIGNS",
     "MATCH_IOU",
-    "MIRROR_SIGN",
     "VIEW_COUNTS",
     "VIEW_FLIPS",
     "decode_views",
     "flip_into",
     "fuse_groups",
     "fuse_many",
-    "fuse_views",
-    "mirror_into",
     "near_peak_indices",
     "split_transposed",
     "split_views",
     "transposed_views",
-    "with_mirror",
     "with_views",
 ]
 
@@ -81,8 +77,6 @@ FLIP_SIGNS = tuple(
     )[None, :, None, None]
     for ud, lr in VIEW_FLIPS
 )
-#: the signs of the left-right mirror view
-MIRROR_SIGN = FLIP_SIGNS[1]
 #: a transposed tile's regression channels in the tile's frame: the x and y offsets trade
 #: places, and θ becomes 90° − θ, so cos 2θ changes sign
 TURN_ORDER = [1, 0, 2, 3, 4, 5]
@@ -108,11 +102,6 @@ def flip_into(batch: npt.NDArray[np.uint8], k: int, n: int, views: int) -> None:
         np.copyto(batch[v * n + k], _flip(batch[k], v, 0))
 
 
-def mirror_into(batch: npt.NDArray[np.uint8], k: int, n: int) -> None:
-    """Write tile ``k`` of a two-view batch (``2n`` tiles, NHWC) mirrored into slot ``n + k``."""
-    flip_into(batch, k, n, 2)
-
-
 def with_views(batch: npt.NDArray[np.uint8], views: int) -> npt.NDArray[np.uint8]:
     """``batch`` (N, H, W, 3) followed by its N tiles in each further view (``VIEW_FLIPS``).
 
@@ -133,16 +122,6 @@ def transposed_views(batch: npt.NDArray[np.uint8], n: int, views: int) -> npt.ND
     [[[0, 6], [3, 9]], [[6, 0], [9, 3]]]
     """
     return with_views(np.ascontiguousarray(batch[:n].transpose(0, 2, 1, 3)), views - 4)
-
-
-def with_mirror(batch: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    """``batch`` (N, H, W, 3) followed by its N tiles mirrored left-right.
-
-    >>> b = np.arange(6, dtype=np.uint8).reshape(1, 1, 2, 3)
-    >>> with_mirror(b)[1, 0, :, 0].tolist()
-    [3, 0]
-    """
-    return with_views(batch, 2)
 
 
 def split_views(
@@ -297,11 +276,6 @@ def fuse_groups(views: Sequence[Sequence[RawBox]], *, threshold: float) -> list[
             out.append((fused, i))
     out.sort(key=lambda t: -t[0].score)
     return out
-
-
-def fuse_views(a: Sequence[RawBox], b: Sequence[RawBox], *, threshold: float) -> list[RawBox]:
-    """One box per object from two views' boxes: :func:`fuse_many` of ``[a, b]``."""
-    return fuse_many([a, b], threshold=threshold)
 
 
 def decode_views(

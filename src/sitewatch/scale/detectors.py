@@ -298,11 +298,7 @@ def model_detector(
 
     # the runs record how the engine read each pass, its defaults included
     readings = importlib.import_module("sitewatch.detect.engine")
-    params = {
-        "views": readings.DEFAULT_VIEWS,
-        "zooms": tuple(readings.DEFAULT_ZOOMS),
-        **params,
-    }
+    params = {"views": readings.DEFAULT_VIEWS, "zooms": readings.DEFAULT_ZOOMS, **params}
 
     fn = functools.partial(_run_model, model_path=str(path), threads=threads, **params)
     return DetectorSpec(
