@@ -67,6 +67,70 @@ def test_train_smoke_at_output_stride_2(capsys: pytest.CaptureFixture[str], tmp_
     assert dets and all(-64 <= d.cx <= 2624 and -64 <= d.cy <= 2624 for d in dets[:50])
 
 
+def test_fine_tune_starts_from_given_weights_and_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--init`` starts from a run's weights (at rate 0 they come out unchanged), the
+    sidecar records the fine-tune's settings, and bad weights or ranges are refused by name."""
+    torch = pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
+    pytest.importorskip("onnx", reason="export needs the 'train' extra (onnx)")
+    from sitewatch.detect.classes import CLASSES
+    from sitewatch.detect.net import SiteNet
+
+    root = _need_data()
+    first, second = tmp_path / "first", tmp_path / "second"
+    res = run(capsys, "train", "--max-steps", "2", "--out", str(first), "--data", str(root))
+    assert res.code == 0, res.err
+    init = first / "sitewatch-det.pt"
+    args = ["--init", str(init), "--lr", "0", "--small-craft-scale", "1.2,1.7"]
+    res = run(capsys, "train", "--max-steps", "1", *args, "--out", str(second), "--data", str(root))
+    assert res.code == 0, res.err
+    cfg = json.loads((second / "sitewatch-det.json").read_text())["train_config"]
+    assert cfg["init"] == str(init) and cfg["small_craft_scale"] == [1.2, 1.7] and cfg["lr"] == 0
+    a = torch.load(init, weights_only=True)
+    b = torch.load(second / "sitewatch-det.pt", weights_only=True)
+    # batch-norm statistics move with every forward pass; the weights must not at rate 0
+    names = [n for n, _ in SiteNet(len(CLASSES), cfg["width"], cfg["stride"]).named_parameters()]
+    assert names and all(torch.equal(a[n], b[n]) for n in names)
+
+    res = run(capsys, "train", "--max-steps", "1", "--small-craft-scale", "1.7,1.2")
+    assert res.code == 1 and "--small-craft-scale" in res.err and "LOW,HIGH" in res.err
+    res = run(capsys, "train", "--max-steps", "1", "--init", str(tmp_path / "none.pt"))
+    assert res.code == 1 and "--init" in res.err and "none.pt" in res.err
+    bad = tmp_path / "bad.pt"
+    bad.write_text("not weights")
+    out = tmp_path / "third"
+    res = run(capsys, "train", "--max-steps", "1", "--init", str(bad), "--out", str(out))
+    assert res.code == 1 and "bad.pt" in res.err and "--init" in res.err, res.err
+    assert not (out / "sitewatch-det.onnx").exists()
+
+
+def test_small_craft_crops_are_drawn_at_their_own_scale() -> None:
+    """``small_craft_scale`` enlarges the ships-aerial crops only; other sources keep theirs."""
+    import random
+
+    from sitewatch.detect.classes import MODEL_GSD_M
+    from sitewatch.detect.labels import LabelledImage
+    from sitewatch.detect.train import _Images, _sample
+
+    arr = np.zeros((400, 400, 3), np.uint8)
+    box = GTBox("ship", OrientedBox(200.0, 195.0, 40.0, 10.0, 0.0), True)
+    data = _Images([])
+    data.by_source = {
+        src: [(LabelledImage(Path(f"{src}.png"), [box], 1.0, src, 400, 400), arr, 1.0)]
+        for src in ("ships-aerial", "airbus")
+    }
+    scales = {"ships-aerial": (2.0, 2.0), "airbus": (1.0, 1.0)}
+    rng = random.Random(3)
+    for src in ("ships-aerial", "airbus"):
+        lengths = set()
+        for _ in range(20):
+            _, objs = _sample(rng, data, 256, {src: 1.0}, scales)
+            lengths |= {round(o[3], 6) for o in objs}
+        # a 40 px hull in a 1 m image, drawn at the model GSD times the source's scale
+        assert lengths == {40.0 * 1.0 / MODEL_GSD_M * scales[src][0]}, (src, lengths)
+
+
 def test_eval_cli_on_a_tiny_subset(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     root = _need_data()
     if not default_model_path().is_file():

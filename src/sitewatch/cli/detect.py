@@ -264,10 +264,33 @@ def train_cmd(
             max=4,
         ),
     ] = 0,
+    init: Annotated[
+        Path | None,
+        typer.Option(
+            "--init",
+            help="Start from these weights (sitewatch-det.pt of a run or checkpoint): "
+            "fine-tuning; the rate schedule starts afresh.",
+        ),
+    ] = None,
+    lr: Annotated[
+        float | None, typer.Option("--lr", help="Peak learning rate (default: as shipped).", min=0)
+    ] = None,
+    anneal_steps: Annotated[
+        int | None,
+        typer.Option("--anneal-steps", help="Last steps over which the rate falls to zero.", min=0),
+    ] = None,
+    small_craft_scale: Annotated[
+        str | None,
+        typer.Option(
+            "--small-craft-scale",
+            help="LOW,HIGH: random scale of the ships-aerial crops around the model GSD "
+            "(default 0.85,1.18, as for every source).",
+        ),
+    ] = None,
 ) -> None:
     """Train the detector from ../shared/data (needs the ``train`` extra: torch, onnx)."""
     try:
-        from sitewatch.detect.train import TrainConfig, train
+        from sitewatch.detect.train import TrainConfig, parse_scale_range, train
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise InputError(
             f"training needs the 'train' extra ({exc})", expected="pip install sitewatch[train]"
@@ -282,6 +305,16 @@ def train_cmd(
             expected=" or ".join(map(str, STRIDES)),
         )
     cfg = TrainConfig(stride=stride, ships_holdout=ships_holdout)
+    if init is not None:
+        if not init.is_file():
+            raise InputError(f"{init}: no such weights file", field="--init", expected="a .pt file")
+        cfg.init = str(init)
+    if lr is not None:
+        cfg.lr = lr
+    if anneal_steps is not None:
+        cfg.anneal_steps = anneal_steps
+    if small_craft_scale is not None:
+        cfg.small_craft_scale = parse_scale_range(small_craft_scale, "--small-craft-scale")
     if steps is not None:
         cfg.steps, cfg.stop_at = steps, None
     if seed is not None:

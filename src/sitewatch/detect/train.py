@@ -18,6 +18,7 @@ import copy
 import hashlib
 import json
 import math
+import pickle
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -35,11 +36,16 @@ from sitewatch.detect.classes import CLASSES, MODEL_GSD_M
 from sitewatch.detect.decode import STRIDE
 from sitewatch.detect.labels import LabelledImage
 from sitewatch.detect.trainset import load_sets
+from sitewatch.errors import InputError
 
-__all__ = ["TrainConfig", "train"]
+__all__ = ["TrainConfig", "parse_scale_range", "train"]
 
 MAX_OBJ = 160
 SOURCE_WEIGHTS = {"airbus": 0.45, "gdit": 0.15, "ships-aerial": 0.28, "dota8": 0.12}
+#: scale jitter of the shipped recipe (see ``TrainConfig.scale_range``)
+SCALE_RANGE = (0.85, 1.18)
+#: the source whose crops ``TrainConfig.small_craft_scale`` applies to
+SMALL_CRAFT_SOURCE = "ships-aerial"
 
 
 @dataclass
@@ -86,6 +92,40 @@ class TrainConfig:
     ships_holdout: int = 0
     #: share of crops drawn from each source
     source_weights: dict[str, float] = field(default_factory=lambda: dict(SOURCE_WEIGHTS))
+    #: range of the random scale applied to each crop, around the model GSD; 1.2 draws the
+    #: objects 1.2× larger than they are at the model GSD
+    scale_range: tuple[float, float] = SCALE_RANGE
+    #: the same for crops from ``ships-aerial`` (small craft, a few pixels long): the model
+    #: reads them best at 1.2–1.4× their size (``--zooms``), so training may show them larger
+    small_craft_scale: tuple[float, float] = SCALE_RANGE
+    #: a state dict (``sitewatch-det.pt`` of an earlier run or checkpoint) to start from
+    #: instead of random weights: fine-tuning; the optimiser and the schedule start afresh
+    init: str | None = None
+
+
+def parse_scale_range(spec: str, field: str = "--small-craft-scale") -> tuple[float, float]:
+    """A crop scale range from ``"LOW,HIGH"`` (``0 < LOW <= HIGH <= 4``).
+
+    >>> parse_scale_range("0.85,1.7")
+    (0.85, 1.7)
+    >>> try:
+    ...     parse_scale_range("1.7,0.85")
+    ... except InputError as e:
+    ...     print(e.message, "/", e.expected)
+    '1.7,0.85' is not a scale range / LOW,HIGH with 0 < LOW <= HIGH <= 4, e.g. 0.85,1.7
+    """
+    parts = spec.split(",")
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        lo = hi = math.nan
+    if not 0 < lo <= hi <= 4:
+        raise InputError(
+            f"{spec!r} is not a scale range",
+            field=field,
+            expected="LOW,HIGH with 0 < LOW <= HIGH <= 4, e.g. 0.85,1.7",
+        )
+    return lo, hi
 
 
 class _Images:
@@ -121,13 +161,18 @@ def _to_crop(m: npt.NDArray[Any], x: float, y: float) -> tuple[float, float]:
 
 
 def _sample(
-    rng: random.Random, data: _Images, crop: int, weights: dict[str, float]
+    rng: random.Random,
+    data: _Images,
+    crop: int,
+    weights: dict[str, float],
+    scales: dict[str, tuple[float, float]] | None = None,
 ) -> tuple[npt.NDArray[np.uint8], list[tuple[int, float, float, float, float, float, bool, bool]]]:
     sources = [s for s in weights if s in data.by_source]
     src = rng.choices(sources, [weights[s] for s in sources])[0]
     img, arr, f = rng.choice(data.by_source[src])
     assert img.gsd_m is not None
-    s = img.gsd_m / MODEL_GSD_M / f * rng.uniform(0.85, 1.18)
+    lo, hi = (scales or {}).get(src, SCALE_RANGE)
+    s = img.gsd_m / MODEL_GSD_M / f * rng.uniform(lo, hi)
     real = [b for b in img.boxes if not b.ignore]
     if real and rng.random() < 0.8:
         b = rng.choice(real).box
@@ -347,10 +392,12 @@ def _with_around(
 
 
 def _batches(cfg: TrainConfig, data: _Images, rng: random.Random) -> Iterator[dict[str, Any]]:
+    scales = {s: (cfg.scale_range[0], cfg.scale_range[1]) for s in cfg.source_weights}
+    scales[SMALL_CRAFT_SOURCE] = (cfg.small_craft_scale[0], cfg.small_craft_scale[1])
     while True:
         imgs, tg = [], []
         for _ in range(cfg.batch):
-            im, objs = _sample(rng, data, cfg.crop, cfg.source_weights)
+            im, objs = _sample(rng, data, cfg.crop, cfg.source_weights, scales)
             imgs.append(im)
             tg.append(_targets(objs, cfg.crop, cfg.near_square_hulls, cfg.stride, cfg.reg_cells))
         batch: dict[str, Any] = {k: np.stack([t[k] for t in tg]) for k in tg[0]}
@@ -466,6 +513,10 @@ def train(
     cfg = cfg or TrainConfig()
     if cfg.reg_cells not in (1, 3):
         raise ValueError(f"reg_cells must be 1 or 3, not {cfg.reg_cells}")
+    for name in ("scale_range", "small_craft_scale"):
+        lo, hi = getattr(cfg, name)
+        if not 0 < lo <= hi:
+            raise ValueError(f"{name} must be LOW,HIGH with 0 < LOW <= HIGH, not {lo},{hi}")
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
@@ -482,6 +533,20 @@ def train(
     data = _Images(train_images)
     log(f"training images: { {k: len(v) for k, v in data.by_source.items()} }")
     net = SiteNet(len(CLASSES), cfg.width, cfg.stride)
+    if cfg.init is not None:
+        try:
+            state = torch.load(cfg.init, map_location="cpu", weights_only=True)
+            net.load_state_dict(state)
+        except (OSError, RuntimeError, TypeError, pickle.UnpicklingError, EOFError) as exc:
+            # load_state_dict's message lists every key; the first line says which kind
+            why = str(exc).splitlines()[0] if isinstance(exc, RuntimeError) else "unreadable"
+            raise InputError(
+                f"not weights of this network ({why})",
+                path=cfg.init,
+                field="--init",
+                expected=f"sitewatch-det.pt of a run with width {cfg.width}, stride {cfg.stride}",
+            ) from None
+        log(f"starting from {cfg.init}")
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
     # Linear warm-up, a constant rate, then a half-cosine down to zero over the last
     # ``anneal_steps``; the exported weights are an exponential moving average. Before the
