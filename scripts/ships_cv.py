@@ -9,7 +9,7 @@ this script evaluates each fold's model on its own fold and pools the 200 crops 
 95 % interval from resampling whole crops), and gives each fold's AP50 too.
 
 Usage: ``python scripts/ships_cv.py RUNS_DIR [--views 2] [--zooms 1,1.2] [--checkpoint STEP]
-[--long-hulls none] [--json OUT]``
+[--long-hulls none] [--folds K,…] [--json OUT]``
 (``RUNS_DIR/fold0`` … ``fold4``; a missing fold is reported and left out).
 """
 
@@ -62,6 +62,11 @@ def main() -> int:
     ap.add_argument(
         "--long-hulls", default=None, help="the engine's long-hull passes (K:MIN,… or none)"
     )
+    ap.add_argument(
+        "--folds",
+        default=None,
+        help="only these folds (K,…; default all), e.g. to score a fold as soon as its run ends",
+    )
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     args = ap.parse_args()
     root = ships_root(args.data)
@@ -72,7 +77,18 @@ def main() -> int:
     gts: list[list[GTBox]] = []
     preds: list[list[Prediction]] = []
     folds: dict[int, dict[str, float | int | str]] = {}
-    for k in range(SHIPS_FOLDS):
+    wanted = list(range(SHIPS_FOLDS))
+    if args.folds is not None:
+        parts = [k.strip() for k in args.folds.split(",")]
+        bad = [k for k in parts if not k.isdigit() or int(k) >= SHIPS_FOLDS]
+        if bad:
+            print(
+                f"--folds: no fold {', '.join(map(repr, bad))} (0-{SHIPS_FOLDS - 1})",
+                file=sys.stderr,
+            )
+            return 2
+        wanted = sorted({int(k) for k in parts})
+    for k in wanted:
         onnx = fold_model(args.runs, k, args.checkpoint)
         if not onnx.is_file():
             print(f"fold {k}: no model at {onnx}; left out", file=sys.stderr)

@@ -522,6 +522,21 @@ def test_ships_cv_scores_each_fold_with_its_own_model(tmp_path: Path) -> None:
     assert cv["pooled"]["ap50"] == pytest.approx(cv["folds"]["0"]["ap50"])
     low, high = cv["pooled"]["ap50_interval"]
     assert low < cv["pooled"]["ap50"] < high
+    # --folds scores only the folds named (no word about the others); a fold that does not
+    # exist is refused
+    res = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "runs"), "--folds", "0", "--json", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0 and "no model" not in res.stderr, res.stderr
+    assert json.loads(out.read_text())["pooled"]["ap50"] == pytest.approx(cv["pooled"]["ap50"])
+    res = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "runs"), "--folds", "0,7"],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 2 and "no fold '7'" in res.stderr, res.stderr
 
 
 def test_eval_cli_reads_at_several_zooms_and_refuses_bad_ones(
