@@ -307,7 +307,9 @@ def train_cmd(
     cfg = TrainConfig(stride=stride, ships_holdout=ships_holdout)
     if init is not None:
         if not init.is_file():
-            raise InputError(f"{init}: no such weights file", field="--init", expected="a .pt file")
+            raise InputError(
+                "no such weights file", path=init, field="--init", expected="a .pt file"
+            )
         cfg.init = str(init)
     if lr is not None:
         cfg.lr = lr

@@ -44,6 +44,8 @@ MAX_OBJ = 160
 SOURCE_WEIGHTS = {"airbus": 0.45, "gdit": 0.15, "ships-aerial": 0.28, "dota8": 0.12}
 #: scale jitter of the shipped recipe (see ``TrainConfig.scale_range``)
 SCALE_RANGE = (0.85, 1.18)
+#: the largest crop scale a range may reach
+MAX_SCALE = 4.0
 #: the source whose crops ``TrainConfig.small_craft_scale`` applies to
 SMALL_CRAFT_SOURCE = "ships-aerial"
 
@@ -114,16 +116,21 @@ def parse_scale_range(spec: str, field: str = "--small-craft-scale") -> tuple[fl
     ...     print(e.message, "/", e.expected)
     '1.7,0.85' is not a scale range / LOW,HIGH with 0 < LOW <= HIGH <= 4, e.g. 0.85,1.7
     """
-    parts = spec.split(",")
     try:
-        lo, hi = (float(p) for p in parts)
+        lo, hi = (float(p) for p in spec.split(","))
     except ValueError:
         lo = hi = math.nan
-    if not 0 < lo <= hi <= 4:
+    return _checked_scale_range(lo, hi, field, shown=repr(spec))
+
+
+def _checked_scale_range(
+    lo: float, hi: float, field: str, shown: str | None = None
+) -> tuple[float, float]:
+    if not 0 < lo <= hi <= MAX_SCALE:
         raise InputError(
-            f"{spec!r} is not a scale range",
+            f"{shown or f'{lo:g},{hi:g}'} is not a scale range",
             field=field,
-            expected="LOW,HIGH with 0 < LOW <= HIGH <= 4, e.g. 0.85,1.7",
+            expected=f"LOW,HIGH with 0 < LOW <= HIGH <= {MAX_SCALE:g}, e.g. 0.85,1.7",
         )
     return lo, hi
 
@@ -515,8 +522,7 @@ def train(
         raise ValueError(f"reg_cells must be 1 or 3, not {cfg.reg_cells}")
     for name in ("scale_range", "small_craft_scale"):
         lo, hi = getattr(cfg, name)
-        if not 0 < lo <= hi:
-            raise ValueError(f"{name} must be LOW,HIGH with 0 < LOW <= HIGH, not {lo},{hi}")
+        _checked_scale_range(lo, hi, name)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
