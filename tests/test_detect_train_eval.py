@@ -522,15 +522,30 @@ def test_ships_cv_scores_each_fold_with_its_own_model(tmp_path: Path) -> None:
     assert cv["pooled"]["ap50"] == pytest.approx(cv["folds"]["0"]["ap50"])
     low, high = cv["pooled"]["ap50_interval"]
     assert low < cv["pooled"]["ap50"] < high
-    # --folds scores only the folds named (no word about the others); a fold that does not
-    # exist is refused
+    # --folds scores only the folds named (no word about the others); --against scores
+    # another folder's models on the same crops: the same model there differs by exactly 0
+    other = tmp_path / "other"
+    shutil.copytree(tmp_path / "runs", other)
+    paired_args = ["--folds", "0", "--against", str(other), "--json", str(out)]
     res = subprocess.run(
-        [sys.executable, str(script), str(tmp_path / "runs"), "--folds", "0", "--json", str(out)],
+        [sys.executable, str(script), str(tmp_path / "runs"), *paired_args],
         capture_output=True,
         text=True,
     )
     assert res.returncode == 0 and "no model" not in res.stderr, res.stderr
-    assert json.loads(out.read_text())["pooled"]["ap50"] == pytest.approx(cv["pooled"]["ap50"])
+    paired = json.loads(out.read_text())
+    assert paired["pooled"]["ap50"] == pytest.approx(cv["pooled"]["ap50"])
+    assert paired["pooled"]["against_ap50"] == pytest.approx(cv["pooled"]["ap50"])
+    assert paired["pooled"]["difference"] == [0.0, 0.0, 0.0]
+    assert "difference +0.000 (+0.000 to +0.000), ahead on 0 of 1 folds" in res.stdout
+    # a fold missing from the other folder is left out of both; an unknown fold is refused
+    shutil.rmtree(other / "fold0")
+    res = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "runs"), "--against", str(other)],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 1 and f"no model at {other / 'fold0'}" in res.stderr, res.stderr
     res = subprocess.run(
         [sys.executable, str(script), str(tmp_path / "runs"), "--folds", "0,7"],
         capture_output=True,
