@@ -50,12 +50,13 @@ def ships_root(data: Path | None) -> Path | None:
 def main() -> int:
     from sitewatch.detect.engine import LONG_HULL_PASSES, parse_long_hulls, parse_zooms
     from sitewatch.detect.evaluate import (
+        ClassResult,
         Prediction,
         average_precision,
         bootstrap_ap50,
         predictor,
     )
-    from sitewatch.detect.labels import GTBox
+    from sitewatch.detect.labels import GTBox, LabelledImage
     from sitewatch.detect.model import load_model
     from sitewatch.detect.trainset import SHIPS_FOLDS, load_eval_set
 
@@ -101,6 +102,16 @@ def main() -> int:
             )
             return 2
         wanted = sorted({int(k) for k in parts})
+
+    def score(
+        path: Path, images: list[LabelledImage], g: list[list[GTBox]]
+    ) -> tuple[list[list[Prediction]], ClassResult, str]:
+        """One model's predictions on a fold's crops, its ship AP and its version."""
+        model = load_model(path, threads=1)
+        predict = predictor(model, views=args.views, long_hulls=levels, zooms=zooms)
+        p = [predict(img) for img in images]
+        return p, average_precision(g, p)["ship"], model.version
+
     for k in wanted:
         onnx = fold_model(args.runs, k, args.checkpoint)
         other = fold_model(args.against, k, args.checkpoint) if args.against else None
@@ -110,20 +121,13 @@ def main() -> int:
             continue
         images, _ = load_eval_set(root, "voc", split="val", ships_holdout=k)
         g = [[b for b in img.boxes if b.class_name == "ship"] for img in images]
-        model = load_model(onnx, threads=1)
-        predict = predictor(model, views=args.views, long_hulls=levels, zooms=zooms)
-        p = [predict(img) for img in images]
-        r = average_precision(g, p)["ship"]
-        folds[k] = {"images": len(images), "boats": r.n_gt, "ap50": r.ap50, "model": model.version}
-        line = f"fold {k}: {len(images)} crops, {r.n_gt} boats, AP50 {r.ap50:.3f} ({model.version})"
+        p, r, version = score(onnx, images, g)
+        folds[k] = {"images": len(images), "boats": r.n_gt, "ap50": r.ap50, "model": version}
+        line = f"fold {k}: {len(images)} crops, {r.n_gt} boats, AP50 {r.ap50:.3f} ({version})"
         if other is not None:
-            model_b = load_model(other, threads=1)
-            predict_b = predictor(model_b, views=args.views, long_hulls=levels, zooms=zooms)
-            q = [predict_b(img) for img in images]
-            rb = average_precision(g, q)["ship"]
-            folds[k] |= {"against_ap50": rb.ap50, "against_model": model_b.version}
-            diff = r.ap50 - rb.ap50
-            line += f"; against {rb.ap50:.3f} ({model_b.version}), difference {diff:+.3f}"
+            q, rb, version_b = score(other, images, g)
+            folds[k] |= {"against_ap50": rb.ap50, "against_model": version_b}
+            line += f"; against {rb.ap50:.3f} ({version_b}), difference {r.ap50 - rb.ap50:+.3f}"
             base += q
         print(line)
         gts += g

@@ -493,7 +493,9 @@ def test_cells_around_a_centre_learn_its_box_but_not_its_offset() -> None:
     np.testing.assert_allclose(three["tgt"][:2], one["tgt"][:2])
 
 
-def test_ships_cv_scores_each_fold_with_its_own_model(tmp_path: Path) -> None:
+def test_ships_cv_scores_each_fold_with_its_own_model(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     """scripts/ships_cv.py scores each fold's crops with that fold's model and pools them;
     with only fold 0 present (the bundled model, trained with fold 0 held out) it reports
     the missing folds and gives the held-out figure of ``sitewatch eval``."""
@@ -553,6 +555,24 @@ def test_ships_cv_scores_each_fold_with_its_own_model(tmp_path: Path) -> None:
         text=True,
     )
     assert res.returncode == 2 and "no fold '7'" in res.stderr, res.stderr
+    # against a model trained for two steps, the difference is the two AP50s apart, scored
+    # on the same crops (so the baseline's predictions are its own, not the first model's)
+    pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
+    trained = run(capsys, "train", "--max-steps", "2", "--out", str(other / "fold0"))
+    assert trained.code == 0, trained.err
+    res = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "runs"), *paired_args],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    vs = json.loads(out.read_text())
+    fold = vs["folds"]["0"]
+    assert fold["against_model"] != fold["model"] and fold["against_ap50"] < fold["ap50"]
+    value, low, high = vs["pooled"]["difference"]
+    assert value == pytest.approx(fold["ap50"] - fold["against_ap50"])
+    assert 0 < low <= value <= high
+    assert "ahead on 1 of 1 folds" in res.stdout
 
 
 def test_eval_cli_reads_at_several_zooms_and_refuses_bad_ones(
