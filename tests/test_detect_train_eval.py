@@ -575,6 +575,60 @@ def test_ships_cv_scores_each_fold_with_its_own_model(
     assert "ahead on 1 of 1 folds" in res.stdout
 
 
+def test_ships_label_style_shows_one_picture_labelled_two_ways(tmp_path: Path) -> None:
+    """scripts/ships_label_style.py on the held-out fold with the bundled model: boat42 and
+    boat290 are one picture labelled twice, so the same boxes meet two labellers. One draws
+    the boats larger than the other, and the same boxes score well against one labelling
+    and poorly against the other; redrawing each picture's boxes in its labeller's style
+    can only raise the pooled AP50."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = _need_data() / "ships-aerial"
+    if not root.is_dir() or not default_model_path().is_file():
+        pytest.skip(f"needs {root} and the shipped model")
+    fold0 = tmp_path / "runs" / "fold0"
+    fold0.mkdir(parents=True)
+    for suffix in (".onnx", ".json"):
+        shutil.copy(default_model_path().with_suffix(suffix), fold0 / f"sitewatch-det{suffix}")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "ships_label_style.py"
+    out = tmp_path / "style.json"
+    cmd = [sys.executable, str(script), str(tmp_path / "runs"), "--folds", "0", "--json", str(out)]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(out.read_text())
+    a, b = doc["pictures"]["boat42.png"], doc["pictures"]["boat290.png"]
+    assert a["scene"] == b["scene"] == "boat42.png" and a["fold"] == b["fold"] == 0
+    assert a["style"]["pairs"] >= 20 and b["style"]["pairs"] >= 20
+    # boat42's labeller draws the same boats over 10 % larger than boat290's
+    assert a["style"]["scale"] > 1.1 * b["style"]["scale"]
+    assert b["style"]["hit50"] > a["style"]["hit50"] + 0.15
+    assert b["ap50"] > a["ap50"] + 0.25
+    as_is, styled = doc["pooled"]["as_is"], doc["pooled"]["in_style"]
+    held_out = subprocess.run(
+        [
+            sys.executable,
+            str(script.with_name("ships_cv.py")),
+            str(tmp_path / "runs"),
+            "--folds",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert f"AP50 {as_is['ap50']:.3f}" in held_out.stdout, held_out.stdout
+    assert styled["ap50"] > as_is["ap50"]
+    assert "each picture above in its labeller's style" in res.stdout
+    bad = subprocess.run([*cmd[:3], "--folds", "0,9"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--folds" in bad.stderr
+    # the script's examples (pairing, style, redrawing) run as written
+    examples = subprocess.run(
+        [sys.executable, "-m", "doctest", "-v", str(script)], capture_output=True, text=True
+    )
+    assert examples.returncode == 0 and "0 failed" in examples.stdout, examples.stdout
+
+
 def test_eval_cli_reads_at_several_zooms_and_refuses_bad_ones(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

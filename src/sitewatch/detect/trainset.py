@@ -41,6 +41,7 @@ __all__ = [
     "ships_aerial_gsd",
     "ships_aerial_vessels",
     "ships_fold",
+    "ships_scene",
     "ships_split",
 ]
 
@@ -117,6 +118,16 @@ def _ships_scenes() -> dict[str, str]:
     return {r["image"]: r["scene"] for r in _commented_rows("ships_aerial.csv")}
 
 
+def ships_scene(name: str) -> str:
+    """The scene of a ships-aerial crop: the first file name of the crops that show it (a
+    name not in ``splits/ships_aerial.csv`` is its own scene).
+
+    >>> ships_scene("boat290.png"), ships_scene("boat42.png"), ships_scene("new.png")
+    ('boat42.png', 'boat42.png', 'new.png')
+    """
+    return _ships_scenes().get(name, name)
+
+
 def scene_fold(scene: str) -> int:
     """The fold of a scene named by its first file name: SHA-1, mod ``SHIPS_FOLDS``.
 
@@ -137,7 +148,7 @@ def ships_fold(name: str) -> int:
     >>> ships_fold("boat42.png") == ships_fold("boat290.png")  # one picture, two names
     True
     """
-    return scene_fold(_ships_scenes().get(name, name))
+    return scene_fold(ships_scene(name))
 
 
 def ships_split(name: str, holdout: int = 0) -> str:
