@@ -47,6 +47,46 @@ def ships_root(data: Path | None) -> Path | None:
     return root
 
 
+def reading_args(description: str) -> argparse.ArgumentParser:
+    """The arguments every fold-model script takes: the runs folder, the data, the reading
+    (views, zooms), the folds and a JSON file for the numbers."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("runs", type=Path, help="folder holding fold0 … fold4")
+    ap.add_argument("--data", type=Path, default=None, help="shared data folder")
+    ap.add_argument("--views", type=int, default=1, choices=(1, 2, 4, 8), help="readings per tile")
+    ap.add_argument("--zooms", default="1", help="magnifications to read each crop at (Z,…)")
+    ap.add_argument(
+        "--folds",
+        default=None,
+        help="only these folds (K,…; default all), e.g. to score a fold as soon as its run ends",
+    )
+    ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
+    return ap
+
+
+def wanted_folds(spec: str | None) -> list[int] | None:
+    """The folds ``--folds`` names (all when ``spec`` is None), or None, said on stderr,
+    when it names one that does not exist.
+
+    >>> wanted_folds(None), wanted_folds("3, 0,3")
+    ([0, 1, 2, 3, 4], [0, 3])
+    >>> wanted_folds("0,7") is None
+    True
+    """
+    from sitewatch.detect.trainset import SHIPS_FOLDS
+
+    if spec is None:
+        return list(range(SHIPS_FOLDS))
+    parts = [k.strip() for k in spec.split(",")]
+    bad = [k for k in parts if not k.isdigit() or int(k) >= SHIPS_FOLDS]
+    if bad:
+        print(
+            f"--folds: no fold {', '.join(map(repr, bad))} (0-{SHIPS_FOLDS - 1})", file=sys.stderr
+        )
+        return None
+    return sorted({int(k) for k in parts})
+
+
 def main() -> int:
     from sitewatch.detect.engine import LONG_HULL_PASSES, parse_long_hulls, parse_zooms
     from sitewatch.detect.evaluate import (
@@ -58,21 +98,12 @@ def main() -> int:
     )
     from sitewatch.detect.labels import GTBox, LabelledImage
     from sitewatch.detect.model import load_model
-    from sitewatch.detect.trainset import SHIPS_FOLDS, load_eval_set
+    from sitewatch.detect.trainset import load_eval_set
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("runs", type=Path, help="folder holding fold0 … fold4")
-    ap.add_argument("--data", type=Path, default=None, help="shared data folder")
-    ap.add_argument("--views", type=int, default=1, choices=(1, 2, 4, 8), help="readings per tile")
-    ap.add_argument("--zooms", default="1", help="magnifications to read each crop at (Z,…)")
+    ap = reading_args(__doc__.splitlines()[0])
     ap.add_argument("--checkpoint", type=int, default=None, help="use checkpoint-STEP models")
     ap.add_argument(
         "--long-hulls", default=None, help="the engine's long-hull passes (K:MIN,… or none)"
-    )
-    ap.add_argument(
-        "--folds",
-        default=None,
-        help="only these folds (K,…; default all), e.g. to score a fold as soon as its run ends",
     )
     ap.add_argument(
         "--against",
@@ -80,7 +111,6 @@ def main() -> int:
         default=None,
         help="another folder of fold models: give the paired difference on the same crops",
     )
-    ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     args = ap.parse_args()
     root = ships_root(args.data)
     if root is None:
@@ -91,17 +121,9 @@ def main() -> int:
     preds: list[list[Prediction]] = []
     base: list[list[Prediction]] = []
     folds: dict[int, dict[str, float | int | str]] = {}
-    wanted = list(range(SHIPS_FOLDS))
-    if args.folds is not None:
-        parts = [k.strip() for k in args.folds.split(",")]
-        bad = [k for k in parts if not k.isdigit() or int(k) >= SHIPS_FOLDS]
-        if bad:
-            print(
-                f"--folds: no fold {', '.join(map(repr, bad))} (0-{SHIPS_FOLDS - 1})",
-                file=sys.stderr,
-            )
-            return 2
-        wanted = sorted({int(k) for k in parts})
+    wanted = wanted_folds(args.folds)
+    if wanted is None:
+        return 2
 
     def score(
         path: Path, images: list[LabelledImage], g: list[list[GTBox]]

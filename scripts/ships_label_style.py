@@ -20,7 +20,6 @@ Usage: ``python scripts/ships_label_style.py RUNS_DIR [--views 2] [--zooms Z,…
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import statistics
@@ -30,7 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ships_cv import fold_model, ships_root
+from ships_cv import fold_model, reading_args, ships_root, wanted_folds
 
 from sitewatch.detect.boxes import OrientedBox, envelope
 from sitewatch.detect.evaluate import Prediction
@@ -147,35 +146,20 @@ def main() -> int:
     from sitewatch.detect.engine import parse_zooms
     from sitewatch.detect.evaluate import average_precision, bootstrap_ap50, predictor
     from sitewatch.detect.model import load_model
-    from sitewatch.detect.trainset import SHIPS_FOLDS, load_eval_set, ships_scene
+    from sitewatch.detect.trainset import load_eval_set, ships_scene
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("runs", type=Path, help="folder holding fold0 … fold4")
-    ap.add_argument("--data", type=Path, default=None, help="shared data folder")
-    ap.add_argument("--views", type=int, default=1, choices=(1, 2, 4, 8), help="readings per tile")
-    ap.add_argument("--zooms", default="1", help="magnifications to read each crop at (Z,…)")
-    ap.add_argument("--folds", default=None, help="only these folds (K,…; default all)")
+    ap = reading_args(__doc__.splitlines()[0])
     ap.add_argument(
         "--min-boats", type=int, default=20, help="pairs a picture needs for its style to count"
     )
-    ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     args = ap.parse_args()
     root = ships_root(args.data)
     if root is None:
         return 2
     zooms = parse_zooms(args.zooms)
-    wanted = list(range(SHIPS_FOLDS))
-    if args.folds is not None:
-        try:
-            wanted = sorted({int(k) for k in args.folds.split(",")})
-        except ValueError:
-            wanted = [-1]
-        if not all(0 <= k < SHIPS_FOLDS for k in wanted):
-            print(
-                f"--folds: expected fold numbers 0-{SHIPS_FOLDS - 1}, not {args.folds!r}",
-                file=sys.stderr,
-            )
-            return 2
+    wanted = wanted_folds(args.folds)
+    if wanted is None:
+        return 2
     gts: list[list[GTBox]] = []
     preds: list[list[Prediction]] = []
     styled: list[list[Prediction]] = []

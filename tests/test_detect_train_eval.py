@@ -493,6 +493,20 @@ def test_cells_around_a_centre_learn_its_box_but_not_its_offset() -> None:
     np.testing.assert_allclose(three["tgt"][:2], one["tgt"][:2])
 
 
+def _bundled_model_as_fold0(runs: Path) -> None:
+    """``runs/fold0`` holding the bundled model (trained with ships fold 0 held out), as the
+    fold-model scripts read it; skips without the data or the model."""
+    import shutil
+
+    root = _need_data() / "ships-aerial"
+    if not root.is_dir() or not default_model_path().is_file():
+        pytest.skip(f"needs {root} and the shipped model")
+    fold0 = runs / "fold0"
+    fold0.mkdir(parents=True)
+    for suffix in (".onnx", ".json"):
+        shutil.copy(default_model_path().with_suffix(suffix), fold0 / f"sitewatch-det{suffix}")
+
+
 def test_ships_cv_scores_each_fold_with_its_own_model(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -503,13 +517,7 @@ def test_ships_cv_scores_each_fold_with_its_own_model(
     import subprocess
     import sys
 
-    root = _need_data() / "ships-aerial"
-    if not root.is_dir() or not default_model_path().is_file():
-        pytest.skip(f"needs {root} and the shipped model")
-    fold0 = tmp_path / "runs" / "fold0"
-    fold0.mkdir(parents=True)
-    for suffix in (".onnx", ".json"):
-        shutil.copy(default_model_path().with_suffix(suffix), fold0 / f"sitewatch-det{suffix}")
+    _bundled_model_as_fold0(tmp_path / "runs")
     script = Path(__file__).resolve().parents[1] / "scripts" / "ships_cv.py"
     out = tmp_path / "cv.json"
     res = subprocess.run(
@@ -580,18 +588,11 @@ def test_ships_label_style_shows_one_picture_labelled_two_ways(tmp_path: Path) -
     boat290 are one picture labelled twice, so the same boxes meet two labellers. One draws
     the boats larger than the other, and the same boxes score well against one labelling
     and poorly against the other; redrawing each picture's boxes in its labeller's style
-    can only raise the pooled AP50."""
-    import shutil
+    raises the pooled AP50."""
     import subprocess
     import sys
 
-    root = _need_data() / "ships-aerial"
-    if not root.is_dir() or not default_model_path().is_file():
-        pytest.skip(f"needs {root} and the shipped model")
-    fold0 = tmp_path / "runs" / "fold0"
-    fold0.mkdir(parents=True)
-    for suffix in (".onnx", ".json"):
-        shutil.copy(default_model_path().with_suffix(suffix), fold0 / f"sitewatch-det{suffix}")
+    _bundled_model_as_fold0(tmp_path / "runs")
     script = Path(__file__).resolve().parents[1] / "scripts" / "ships_label_style.py"
     out = tmp_path / "style.json"
     cmd = [sys.executable, str(script), str(tmp_path / "runs"), "--folds", "0", "--json", str(out)]
@@ -622,11 +623,12 @@ def test_ships_label_style_shows_one_picture_labelled_two_ways(tmp_path: Path) -
     assert "each picture above in its labeller's style" in res.stdout
     bad = subprocess.run([*cmd[:3], "--folds", "0,9"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--folds" in bad.stderr
-    # the script's examples (pairing, style, redrawing) run as written
-    examples = subprocess.run(
-        [sys.executable, "-m", "doctest", "-v", str(script)], capture_output=True, text=True
-    )
-    assert examples.returncode == 0 and "0 failed" in examples.stdout, examples.stdout
+    # the scripts' examples (pairing, style, redrawing; the folds asked for) run as written
+    for path in (script, script.with_name("ships_cv.py")):
+        examples = subprocess.run(
+            [sys.executable, "-m", "doctest", "-v", str(path)], capture_output=True, text=True
+        )
+        assert examples.returncode == 0 and "0 failed" in examples.stdout, examples.stdout
 
 
 def test_eval_cli_reads_at_several_zooms_and_refuses_bad_ones(
